@@ -1,0 +1,127 @@
+"""The `dimm` command line: run the platform, check it, measure it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from dimm.embedded import EmbeddedStack, StackError
+from shared.logging import configure_logging
+from shared.messaging.topics import platform_topics, provision_topics
+
+app = typer.Typer(help="DIMM digital-maturity platform.", no_args_is_help=True, add_completion=False)
+bench_app = typer.Typer(help="Reproducible benchmarks that print figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+logger = logging.getLogger("dimm")
+
+TOKEN_ENV = "DIMM_ASSESSMENT_ADMIN_TOKEN"
+DEFAULT_DATA_DIR = Path("var")
+
+
+def _admin_token(data_dir: Path) -> str:
+    """Return the operator token: from the environment, or kept under the data directory."""
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV]
+    path = data_dir / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the four services.")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded database and logs live.")] = DEFAULT_DATA_DIR,
+    kafka_port: Annotated[int, typer.Option(help="Port of the embedded Tansu broker.")] = 19092,
+    mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
+) -> None:
+    """Start the platform: embedded broker and database unless configured, then the four services."""
+    configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
+    stack = EmbeddedStack(data_dir=data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
+    try:
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = stack.start_kafka()
+        if not os.environ.get("MONGODB_URL"):
+            os.environ["MONGODB_URL"] = stack.start_mongo()
+        os.environ[TOKEN_ENV] = _admin_token(data_dir)
+        provision_topics(os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168))
+        from dimm.platform import SERVICES, build_platform
+
+        platform = build_platform()
+        base = f"http://{host}:{port}"
+        typer.echo(f"DIMM platform on {base}  (Kafka {os.environ['KAFKA_BOOTSTRAP_SERVERS']})")
+        for name in SERVICES:
+            typer.echo(f"  {name:<11} {base}/{name}/docs")
+        typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
+        uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False)
+    except StackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        stack.stop()
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="assessment, scoring, benchmark or watch.")],
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Run one service alone (Kafka and MongoDB from the environment)."""
+    from dimm.platform import SERVICES
+    from shared.serve import serve as serve_app
+
+    if service not in SERVICES:
+        typer.echo(f"error: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True)
+        raise typer.Exit(2)
+    spec = SERVICES[service]
+    serve_app(spec.settings(http_host=host, http_port=port), spec.create_app)
+
+
+@app.command()
+def doctor(
+    url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every answer.")] = 10.0,
+    data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
+) -> None:
+    """Send a probe through every service and print each round-trip time."""
+    from dimm.doctor import DoctorError, render, run_doctor
+
+    try:
+        report = asyncio.run(run_doctor(url, token or _admin_token(data_dir), timeout=timeout))
+    except DoctorError as exc:
+        typer.echo(f"FAILED: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(render(report))
+    if not report.healthy:
+        raise typer.Exit(1)
+
+
+@bench_app.command("bus")
+def bench_bus(
+    events: Annotated[int, typer.Option(help="Events per measurement.")] = 5000,
+    batch: Annotated[int, typer.Option(help="Events per transaction on the producing side.")] = 50,
+) -> None:
+    """Measure the broker alone, the database writes alone, and outbox → relay → consumer."""
+    from dimm.bench.bus import run_bus_bench
+
+    asyncio.run(run_bus_bench(events=events, batch=batch, echo=typer.echo))
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

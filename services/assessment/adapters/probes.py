@@ -1,0 +1,77 @@
+"""Probe documents in the assessment database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.assessment.domain.probe import Probe, ProbeAnswer
+
+PROBES_COLLECTION = "probes"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _to_document(probe: Probe) -> dict[str, Any]:
+    return {"_id": probe.probe_id, "requested_at": probe.requested_at, "expected": list(probe.expected), "answers": {}}
+
+
+def _from_document(doc: dict[str, Any]) -> Probe:
+    answers = {
+        service: ProbeAnswer(
+            service=service,
+            received_at=_aware(raw["received_at"]),
+            answered_at=_aware(raw["answered_at"]),
+            deliveries=int(raw["deliveries"]),
+        )
+        for service, raw in (doc.get("answers") or {}).items()
+    }
+    return Probe(
+        probe_id=doc["_id"],
+        requested_at=_aware(doc["requested_at"]),
+        expected=tuple(doc["expected"]),
+        answers=answers,
+    )
+
+
+class ProbeRepository:
+    """Store probes and the answers they receive."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._collection = collection
+
+    @classmethod
+    def in_database(cls, db: AsyncDatabase[dict[str, Any]]) -> ProbeRepository:
+        """Return the repository over a database's probe collection."""
+        return cls(db[PROBES_COLLECTION])
+
+    async def add_many(self, probes: Sequence[Probe], *, session: AsyncClientSession) -> None:
+        """Store new probes in the caller's transaction."""
+        await self._collection.insert_many([_to_document(p) for p in probes], session=session)
+
+    async def get(self, probe_id: str) -> Probe | None:
+        """Return a probe, or None."""
+        doc = await self._collection.find_one({"_id": probe_id})
+        return _from_document(doc) if doc else None
+
+    async def record_answer(
+        self, probe_id: str, *, service: str, answered_at: datetime, received_at: datetime, session: AsyncClientSession
+    ) -> Probe | None:
+        """Count an answer (a second one would show as deliveries > 1); None if the probe is unknown."""
+        doc = await self._collection.find_one_and_update(
+            {"_id": probe_id},
+            {
+                "$inc": {f"answers.{service}.deliveries": 1},
+                "$min": {f"answers.{service}.received_at": received_at, f"answers.{service}.answered_at": answered_at},
+            },
+            session=session,
+            return_document=True,
+        )
+        return _from_document(doc) if doc else None

@@ -1,0 +1,24 @@
+"""FastAPI application of the assessment service, served under /assessment."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.assessment.bootstrap import bootstrap
+from services.assessment.entrypoints.http import router
+from services.assessment.settings import AssessmentSettings
+from shared.http import create_service_app
+
+
+def create_app(settings: AssessmentSettings) -> FastAPI:
+    """Create the assessment app; its lifespan owns the database client and the broker."""
+    deps = bootstrap(settings)
+    app = create_service_app(
+        runtime=deps.runtime,
+        registry=deps.registry,
+        title="DIMM assessment service",
+        description="Model catalogue, accounts, organisations, diagnostics and answers.",
+        routers=[router],
+    )
+    app.state.deps = deps
+    return app

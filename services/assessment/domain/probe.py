@@ -1,0 +1,47 @@
+"""A synthetic probe: one event sent through every service, answered by each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ProbeStatus = Literal["pending", "complete"]
+
+
+@dataclass(frozen=True)
+class ProbeAnswer:
+    """What one service said about a probe, and how many times it said it."""
+
+    service: str
+    received_at: datetime
+    answered_at: datetime
+    deliveries: int
+
+    def round_trip_seconds(self, requested_at: datetime) -> float:
+        """Return the time from the request to the answer reaching assessment."""
+        return max(0.0, (self.received_at - requested_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A probe request and the answers received so far."""
+
+    probe_id: str
+    requested_at: datetime
+    expected: tuple[str, ...]
+    answers: dict[str, ProbeAnswer] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[str]:
+        """List the services that have not answered yet."""
+        return [service for service in self.expected if service not in self.answers]
+
+    @property
+    def status(self) -> ProbeStatus:
+        """Say whether every expected service answered."""
+        return "pending" if self.missing else "complete"
+
+    def round_trips(self) -> dict[str, float]:
+        """Return each answering service's round-trip time in seconds."""
+        return {s: a.round_trip_seconds(self.requested_at) for s, a in self.answers.items()}

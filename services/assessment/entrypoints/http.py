@@ -1,0 +1,37 @@
+"""HTTP routes of the assessment service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from services.assessment.entrypoints.dependencies import Deps, Operator, Probes
+from services.assessment.entrypoints.schemas import ProbeBatchView, ProbeRequestBody, ProbeView
+from services.assessment.service_layer import probes as probe_cases
+from shared.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/ops", tags=["operations"])
+
+_PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+@router.post(
+    "/probes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProbeBatchView,
+    responses={401: _PROBLEM, 403: _PROBLEM, 422: _PROBLEM},
+)
+async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes, _: Operator) -> ProbeBatchView:
+    """Send probes through every service; each answer comes back as an event."""
+    if body.count > deps.settings.probe_burst_max:
+        raise InvalidInput(f"At most {deps.settings.probe_burst_max} probes at once.")
+    runtime = deps.runtime
+    created = await probe_cases.request_probes(
+        body.count, client=runtime.client, probes=probes, outbox=runtime.outbox, on_commit=runtime.events_committed
+    )
+    return ProbeBatchView(probes=[ProbeView.of(p) for p in created])
+
+
+@router.get("/probes/{probe_id}", response_model=ProbeView, responses={401: _PROBLEM, 404: _PROBLEM})
+async def get_probe(probe_id: str, probes: Probes, _: Operator) -> ProbeView:
+    """Return a probe and the answers received so far."""
+    return ProbeView.of(await probe_cases.get_probe(probe_id, probes=probes))

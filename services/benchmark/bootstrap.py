@@ -1,0 +1,27 @@
+"""Composition root of the benchmark service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from services.benchmark.entrypoints.consumers import subscription
+from services.benchmark.settings import BenchmarkSettings
+from shared.runtime import ServiceRuntime
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Everything the benchmark app needs, built once from its settings."""
+
+    settings: BenchmarkSettings
+    registry: CollectorRegistry
+    runtime: ServiceRuntime
+
+
+def bootstrap(settings: BenchmarkSettings) -> Dependencies:
+    """Build the service's collaborators without doing any I/O."""
+    registry = CollectorRegistry()
+    runtime = ServiceRuntime(settings, registry=registry, subscription=subscription())
+    return Dependencies(settings=settings, registry=registry, runtime=runtime)

@@ -1,0 +1,21 @@
+"""FastAPI application of the scoring service, served under /scoring."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.scoring.bootstrap import bootstrap
+from services.scoring.settings import ScoringSettings
+from shared.http import create_service_app
+
+
+def create_app(settings: ScoringSettings) -> FastAPI:
+    """Create the scoring app; its lifespan owns the database client and the broker."""
+    deps = bootstrap(settings)
+    return create_service_app(
+        runtime=deps.runtime,
+        registry=deps.registry,
+        title="DIMM scoring service",
+        description="Scorecards, advice, roadmaps and reports computed from submitted diagnostics.",
+        routers=[],
+    )

@@ -1,0 +1,1 @@
+"""Pure domain of the scoring service: no I/O library is imported here."""

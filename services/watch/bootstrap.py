@@ -1,0 +1,27 @@
+"""Composition root of the watch service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from services.watch.entrypoints.consumers import subscription
+from services.watch.settings import WatchSettings
+from shared.runtime import ServiceRuntime
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Everything the watch app needs, built once from its settings."""
+
+    settings: WatchSettings
+    registry: CollectorRegistry
+    runtime: ServiceRuntime
+
+
+def bootstrap(settings: WatchSettings) -> Dependencies:
+    """Build the service's collaborators without doing any I/O."""
+    registry = CollectorRegistry()
+    runtime = ServiceRuntime(settings, registry=registry, subscription=subscription())
+    return Dependencies(settings=settings, registry=registry, runtime=runtime)

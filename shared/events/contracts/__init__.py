@@ -1,0 +1,13 @@
+"""Event contracts shared between services, and the registry that knows them all."""
+
+from __future__ import annotations
+
+from shared.events.contracts import probe
+from shared.events.envelope import EventRegistry
+
+
+def build_registry() -> EventRegistry:
+    """Return a registry of every event contract and its upcasters."""
+    registry = EventRegistry()
+    probe.register(registry)
+    return registry

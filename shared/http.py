@@ -1,0 +1,102 @@
+"""HTTP pieces every service serves: health, readiness, metrics, AsyncAPI, correlation ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shared.errors import install_error_handlers
+from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
+from shared.runtime import ServiceRuntime
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_MAX_CORRELATION_LENGTH = 128
+
+
+class CorrelationMiddleware(BaseHTTPMiddleware):
+    """Take the caller's correlation id (or make one) and return it on the response."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        given = request.headers.get(CORRELATION_HEADER, "")
+        valid = given and len(given) <= _MAX_CORRELATION_LENGTH and given.isprintable()
+        correlation_id = given if valid else new_correlation_id()
+        token = set_correlation_id(correlation_id)
+        try:
+            response = await call_next(request)
+        finally:
+            reset_correlation_id(token)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        return response
+
+
+def ops_router(runtime: ServiceRuntime, registry: CollectorRegistry) -> APIRouter:
+    """Build /healthz, /readyz, /metrics and /asyncapi.json for one service."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Say the process is alive."""
+        return {"status": "ok", "service": runtime.name}
+
+    @router.get("/readyz", responses={503: {"description": "A dependency does not answer"}})
+    async def readyz() -> JSONResponse:
+        """Say whether MongoDB and Kafka answer."""
+        checks = await runtime.readiness()
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "unavailable", "service": runtime.name, "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", response_class=Response)
+    async def metrics() -> Response:
+        """Expose the service's Prometheus metrics."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json")
+    async def asyncapi() -> dict[str, Any]:
+        """Return the AsyncAPI 3 document of the service's topics."""
+        return runtime.asyncapi()
+
+    return router
+
+
+def create_service_app(
+    *,
+    runtime: ServiceRuntime,
+    registry: CollectorRegistry,
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    on_start: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """Assemble a service's FastAPI app under its own prefix, its lifespan owning the runtime."""
+    prefix = f"/{runtime.name}"
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            if on_start is not None:
+                await on_start()
+            yield
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(CorrelationMiddleware)
+    install_error_handlers(app)
+    app.include_router(ops_router(runtime, registry), prefix=prefix)
+    for router in routers:
+        app.include_router(router, prefix=prefix)
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,71 @@
+"""JSON-line logging with a correlation id carried from request to event to the next event."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import uuid
+from datetime import UTC, datetime
+
+_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+
+def get_correlation_id() -> str | None:
+    """Return the correlation id of the work in progress, if any."""
+    return _correlation_id.get()
+
+
+def set_correlation_id(value: str | None) -> contextvars.Token[str | None]:
+    """Make a correlation id current; keep the token to reset it."""
+    return _correlation_id.set(value)
+
+
+def reset_correlation_id(token: contextvars.Token[str | None]) -> None:
+    """Restore the correlation id that was current before `set_correlation_id`."""
+    _correlation_id.reset(token)
+
+
+def new_correlation_id() -> str:
+    """Make a fresh correlation id."""
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object per line."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self._service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self._service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        correlation_id = get_correlation_id()
+        if correlation_id:
+            entry["correlation_id"] = correlation_id
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(*, service: str, level: str = "INFO", json_lines: bool = True) -> None:
+    """Configure the root logger once for the process."""
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("aiokafka", "kafka", "pymongo"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

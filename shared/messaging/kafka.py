@@ -1,0 +1,109 @@
+"""Kafka plumbing: the FastStream broker of a service, its batched subscriber, a raw producer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
+from prometheus_client import CollectorRegistry
+
+from shared.messaging.consumer import IdempotentConsumer
+from shared.mongo import INFRASTRUCTURE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+_INFRA_PAUSE_MAX_SECONDS = 30.0
+
+
+def build_broker(bootstrap_servers: str, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
+    """Create (without connecting) the FastStream broker of one service."""
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=f"dimm-{service}",
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
+        logger=logging.getLogger(f"faststream.{service}"),
+    )
+
+
+class KafkaSender:
+    """A plain aiokafka producer: the relay and the dead-letter path send CloudEvents records."""
+
+    def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
+        # Idempotent producing is off: Tansu refuses it, and consumers dedupe on event ids anyway.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+        )
+
+    async def start(self) -> None:
+        """Connect to the cluster."""
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        """Flush and disconnect."""
+        await self._producer.stop()
+
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> asyncio.Future[Any]:
+        """Queue one record; the returned future resolves when the broker has it."""
+        return await self._producer.send(topic, value=value, key=key, headers=headers)
+
+
+async def _keep_raw(message: StreamMessage[Any]) -> None:
+    """Skip FastStream's body decoding: the consumer decodes CloudEvents itself, poison included."""
+    return None
+
+
+def subscribe(
+    broker: KafkaBroker,
+    *,
+    topics: tuple[str, ...],
+    group_id: str,
+    batch_size: int,
+    consumer: Callable[[], IdempotentConsumer],
+    description: str,
+) -> None:
+    """Register the batched, manually acknowledged subscriber of a service's consumer group."""
+
+    @broker.subscriber(
+        *topics,
+        group_id=group_id,
+        batch=True,
+        max_records=batch_size,
+        batch_timeout_ms=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_keep_raw,
+        title=f"{group_id}:consume",
+        description=description,
+    )
+    async def on_batch(body: Any, message: KafkaMessage) -> None:
+        records = message.raw_message
+        batch = records if isinstance(records, tuple | list) else (records,)
+        pause = 0.5
+        while True:
+            try:
+                await consumer().process(batch)
+                break
+            except (*INFRASTRUCTURE_ERRORS, KafkaError) as exc:
+                # The database or the broker is away: wait for it, never dead-letter for that.
+                logger.warning("consumer %s paused for %.1fs: %s", group_id, pause, exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _INFRA_PAUSE_MAX_SECONDS)
+            except BaseException:
+                await message.nack()
+                raise
+        await message.ack()

@@ -1,0 +1,72 @@
+"""Topic names and their provisioning with kafka-python's admin client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+logger = logging.getLogger(__name__)
+
+SERVICES = ("assessment", "scoring", "benchmark", "watch")
+HOUR_MS = 3_600_000
+DLQ_RETENTION_HOURS = 24 * 30
+
+
+def events_topic(service: str) -> str:
+    """Name the one topic a service produces to."""
+    return f"dimm.{service}.events"
+
+
+def dead_letter_topic(consumer_group: str) -> str:
+    """Name the dead-letter topic of a consumer group."""
+    return f"{consumer_group}.dlq"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic to exist, with its partitions and retention."""
+
+    name: str
+    partitions: int
+    retention_hours: int
+
+
+def platform_topics(*, partitions: int, retention_hours: int) -> list[TopicSpec]:
+    """List every topic of the platform: one per producing service, one DLQ per consumer group."""
+    specs = [TopicSpec(events_topic(s), partitions, retention_hours) for s in SERVICES]
+    specs += [TopicSpec(dead_letter_topic(f"dimm.{s}"), 1, DLQ_RETENTION_HOURS) for s in SERVICES]
+    return specs
+
+
+def provision_topics(bootstrap_servers: str, specs: Iterable[TopicSpec], *, timeout_ms: int = 15_000) -> list[str]:
+    """Create the topics that do not exist yet; return the names created (blocking call)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="dimm-provisioner", request_timeout_ms=timeout_ms
+    )
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(
+                spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=1,
+                topic_configs={"retention.ms": str(spec.retention_hours * HOUR_MS)},
+            )
+            for spec in specs
+            if spec.name not in existing
+        ]
+        if not wanted:
+            return []
+        try:
+            admin.create_topics(wanted, timeout_ms=timeout_ms)
+        except TopicAlreadyExistsError:
+            logger.info("topics were created concurrently by another process")
+        created = [topic.name for topic in wanted]
+        logger.info("provisioned topics %s", created)
+        return created
+    finally:
+        admin.close()

@@ -1,0 +1,43 @@
+"""MongoDB helpers: one async client per event loop, transactions as a single call."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import ConnectionFailure, OperationFailure
+
+T = TypeVar("T")
+Document = dict[str, Any]
+Client = AsyncMongoClient[Document]
+
+#: Errors that say the database is out of reach, not that the work is wrong.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (ConnectionFailure,)
+
+
+def create_client(url: str, *, app_name: str, timeout_ms: int = 5_000) -> Client:
+    """Create a client; it connects lazily and belongs to the running event loop."""
+    return AsyncMongoClient(
+        url,
+        appname=app_name,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+    )
+
+
+async def in_transaction(client: Client, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction, retried by the driver on transient errors."""
+    async with client.start_session() as session:
+        return await session.with_transaction(work)
+
+
+async def ping(client: Client) -> bool:
+    """Tell whether the database answers."""
+    try:
+        await client.admin.command("ping")
+    except (ConnectionFailure, OperationFailure):
+        return False
+    return True

@@ -1,0 +1,211 @@
+"""The I/O a service owns for its lifetime: Mongo client, Kafka broker and producer, relay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CollectorRegistry
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.events.contracts import build_registry
+from shared.events.envelope import EventRegistry
+from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy, Subscription
+from shared.messaging.kafka import KafkaSender, build_broker, subscribe
+from shared.messaging.metrics import MessagingMetrics
+from shared.messaging.outbox import OUTBOX_COLLECTION, Outbox, OutboxRelay
+from shared.messaging.topics import dead_letter_topic, events_topic, platform_topics, provision_topics
+from shared.mongo import Client, create_client, ping
+from shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Database = AsyncDatabase[dict[str, Any]]
+IndexSetup = Callable[[Database], Awaitable[None]]
+
+
+async def _retry_start(what: str, step: Callable[[], Awaitable[T]], *, deadline_seconds: float) -> T:
+    """Retry a start-up step while its dependency comes up (compose starts all at once)."""
+    deadline = time.monotonic() + deadline_seconds
+    pause = 0.25
+    while True:
+        try:
+            return await step()
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("%s not ready (%s); retrying in %.1fs", what, exc, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+class ServiceRuntime:
+    """Create, start and stop the messaging and storage of one service."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        registry: CollectorRegistry,
+        subscription: Subscription | None = None,
+        index_setup: IndexSetup | None = None,
+        events: EventRegistry | None = None,
+        startup_deadline_seconds: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.events = events or build_registry()
+        self.metrics = MessagingMetrics(registry)
+        self.broker: KafkaBroker = build_broker(
+            settings.kafka_bootstrap_servers, service=self.name, registry=registry
+        )
+        self._subscription = subscription
+        self._index_setup = index_setup
+        self._deadline = startup_deadline_seconds
+        self._client: Client | None = None
+        self._sender: KafkaSender | None = None
+        self._outbox: Outbox | None = None
+        self._relay: OutboxRelay | None = None
+        self._consumer: IdempotentConsumer | None = None
+        self._publisher = self.broker.publisher(
+            events_topic(self.name),
+            title=f"{events_topic(self.name)}:publish",
+            description=f"Events of the {self.name} service, relayed from its outbox (CloudEvents binary mode).",
+        )
+        if subscription is not None:
+            subscribe(
+                self.broker,
+                topics=subscription.topics,
+                group_id=settings.consumer_group,
+                batch_size=settings.consumer_batch_size,
+                consumer=self._require_consumer,
+                description=f"Handles: {', '.join(sorted(subscription.handlers))}",
+            )
+
+    def _require_consumer(self) -> IdempotentConsumer:
+        if self._consumer is None:
+            raise RuntimeError(f"{self.name} consumer used before start")
+        return self._consumer
+
+    @property
+    def client(self) -> Client:
+        """Return the Mongo client (only between start and stop)."""
+        if self._client is None:
+            raise RuntimeError(f"{self.name} runtime is not started")
+        return self._client
+
+    @property
+    def db(self) -> Database:
+        """Return the service's own database."""
+        return self.client[self.settings.mongodb_database]
+
+    @property
+    def outbox(self) -> Outbox:
+        """Return the outbox to stage events in a transaction."""
+        if self._outbox is None:
+            raise RuntimeError(f"{self.name} runtime is not started")
+        return self._outbox
+
+    def events_committed(self) -> None:
+        """Wake the relay after a transaction that staged events has committed."""
+        if self._relay is not None:
+            self._relay.notify()
+
+    def asyncapi(self) -> dict[str, Any]:
+        """Return the AsyncAPI 3 document generated from the broker's publishers and subscribers."""
+        spec = AsyncAPI(
+            self.broker,
+            title=f"DIMM {self.name} events",
+            version="1.0.0",
+            description=f"Topics the {self.name} service publishes and consumes.",
+            schema_version="3.0.0",
+        )
+        document: dict[str, Any] = spec.to_specification().to_jsonable()
+        return document
+
+    async def start(self) -> None:
+        """Connect to the database and the bus, provision topics, start relaying and consuming."""
+        settings = self.settings
+        self._client = create_client(settings.mongodb_url.get_secret_value(), app_name=f"dimm-{self.name}")
+        self._outbox = Outbox(self.db[OUTBOX_COLLECTION], source=f"/dimm/{self.name}", topic=events_topic(self.name))
+        await _retry_start("mongodb", self._outbox.ensure_indexes, deadline_seconds=self._deadline)
+        if self._index_setup is not None:
+            await self._index_setup(self.db)
+        specs = platform_topics(partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours)
+        await _retry_start(
+            "kafka",
+            lambda: asyncio.to_thread(provision_topics, settings.kafka_bootstrap_servers, specs),
+            deadline_seconds=self._deadline,
+        )
+        self._sender = KafkaSender(settings.kafka_bootstrap_servers, client_id=f"dimm-{self.name}-relay")
+        await self._sender.start()
+        self._relay = OutboxRelay(
+            self.db[OUTBOX_COLLECTION],
+            self._sender,
+            metrics=self.metrics,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        self._relay.start()
+        if self._subscription is not None:
+            self._consumer = self._build_consumer(self._subscription, self._sender)
+            await self._consumer.ensure_indexes()
+        await self.broker.start()
+        logger.info("%s runtime started", self.name)
+
+    def _build_consumer(self, subscription: Subscription, sender: KafkaSender) -> IdempotentConsumer:
+        settings = self.settings
+        return IdempotentConsumer(
+            client=self.client,
+            db=self.db,
+            registry=self.events,
+            subscription=subscription,
+            outbox=self.outbox,
+            dead_letters=DeadLetters(
+                sender, topic=dead_letter_topic(settings.consumer_group), group=settings.consumer_group
+            ),
+            retry=RetryPolicy(
+                max_attempts=settings.consumer_max_attempts,
+                base_seconds=settings.consumer_retry_base_seconds,
+                max_seconds=settings.consumer_retry_max_seconds,
+            ),
+            metrics=self.metrics,
+            on_commit=self.events_committed,
+        )
+
+    async def stop(self) -> None:
+        """Stop consuming first, then relaying, then close the connections."""
+        await self.broker.stop()
+        if self._relay is not None:
+            await self._relay.stop()
+        if self._sender is not None:
+            await self._sender.stop()
+        if self._client is not None:
+            await self._client.close()
+        self._client = self._sender = self._relay = self._consumer = None
+        logger.info("%s runtime stopped", self.name)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[ServiceRuntime]:
+        """Run the runtime for the duration of a block."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Tell whether the database and the broker answer."""
+        mongo_ok = self._client is not None and await ping(self._client)
+        try:
+            kafka_ok = bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            kafka_ok = False
+        return {"mongodb": mongo_ok, "kafka": kafka_ok}

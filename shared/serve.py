@@ -1,0 +1,27 @@
+"""Serve one service's app with uvicorn (what `python -m services.<name>` runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared.logging import configure_logging
+from shared.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
+    """Configure logging and serve the app until interrupted."""
+    configure_logging(service=settings.service_name, level=settings.log_level, json_lines=settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

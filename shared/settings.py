@@ -1,0 +1,75 @@
+"""Settings shared by every service: one env prefix per service, validated once at start."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+_WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "admin", "password", "dimm"})
+MIN_SECRET_LENGTH = 24
+
+
+def is_weak_secret(value: SecretStr | None) -> bool:
+    """Tell whether a secret is missing, a known default or too short to be trusted."""
+    if value is None:
+        return True
+    raw = value.get_secret_value()
+    return raw.strip().lower() in _WEAK_SECRETS or len(raw) < MIN_SECRET_LENGTH
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where the bus and the database are, and how to consume."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    service_name: str = "service"
+    environment: Environment = Field(
+        "development", validation_alias=AliasChoices("environment", "DIMM_ENVIRONMENT")
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:19092",
+        validation_alias=AliasChoices("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    mongodb_url: SecretStr = Field(
+        SecretStr("mongodb://127.0.0.1:27117/?directConnection=true"),
+        validation_alias=AliasChoices("mongodb_url", "MONGODB_URL"),
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=AliasChoices("log_level", "DIMM_LOG_LEVEL")
+    )
+    log_json: bool = Field(True, validation_alias=AliasChoices("log_json", "DIMM_LOG_JSON"))
+    mongodb_database: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=1, le=65535)
+    topic_partitions: int = Field(
+        3, ge=1, le=64, validation_alias=AliasChoices("topic_partitions", "DIMM_TOPIC_PARTITIONS")
+    )
+    topic_retention_hours: int = Field(
+        168, ge=1, validation_alias=AliasChoices("topic_retention_hours", "DIMM_TOPIC_RETENTION_HOURS")
+    )
+    consumer_batch_size: int = Field(200, ge=1, le=5000)
+    consumer_max_attempts: int = Field(5, ge=1, le=50)
+    consumer_retry_base_seconds: float = Field(0.2, ge=0.0, le=60.0)
+    consumer_retry_max_seconds: float = Field(5.0, ge=0.0, le=600.0)
+    relay_batch_size: int = Field(500, ge=1, le=10000)
+    relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> ServiceSettings:
+        if not self.mongodb_database:
+            object.__setattr__(self, "mongodb_database", f"dimm_{self.service_name}")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """Tell whether defaults that are only safe for development must be refused."""
+        return self.environment == "production"
+
+    @property
+    def consumer_group(self) -> str:
+        """Name the one consumer group of this service."""
+        return f"dimm.{self.service_name}"
