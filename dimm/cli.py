@@ -44,7 +44,9 @@ def _admin_token(data_dir: Path) -> str:
 def up(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the four services.")] = 8000,
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded database and logs live.")] = DEFAULT_DATA_DIR,
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the embedded database and logs live.")
+    ] = DEFAULT_DATA_DIR,
     kafka_port: Annotated[int, typer.Option(help="Port of the embedded Tansu broker.")] = 19092,
     mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
 ) -> None:
@@ -57,7 +59,9 @@ def up(
         if not os.environ.get("MONGODB_URL"):
             os.environ["MONGODB_URL"] = stack.start_mongo()
         os.environ[TOKEN_ENV] = _admin_token(data_dir)
-        provision_topics(os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168))
+        provision_topics(
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
+        )
         from dimm.platform import SERVICES, build_platform
 
         platform = build_platform()
@@ -94,7 +98,9 @@ def serve(
 @app.command()
 def doctor(
     url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
-    token: Annotated[str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every answer.")] = 10.0,
     data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
 ) -> None:

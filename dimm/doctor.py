@@ -65,7 +65,9 @@ def render(report: DoctorReport) -> str:
     lines = [f"probe {report.probe_id}", f"{'service':<12} {'status':<10} round trip"]
     for service in report.expected:
         if service in report.round_trips:
-            extra = "" if report.deliveries.get(service, 1) == 1 else f" ({report.deliveries[service]} answers!)"
+            extra = (
+                "" if report.deliveries.get(service, 1) == 1 else f" ({report.deliveries[service]} answers!)"
+            )
             lines.append(f"{service:<12} {'ok':<10} {report.round_trips[service] * 1000:8.1f} ms{extra}")
         else:
             lines.append(f"{service:<12} {'NO ANSWER':<10}        -")

@@ -78,8 +78,17 @@ def start_secantus(port: int, *, storage: str, log_path: Path) -> subprocess.Pop
     if storage != ":memory:":
         Path(storage).mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-c", "import sys; from secantus.cli import main; sys.exit(main())",
-        "--host", LOOPBACK, "--port", str(port), "--storage-path", storage, "--log-level", "WARNING",
+        sys.executable,
+        "-c",
+        "import sys; from secantus.cli import main; sys.exit(main())",
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--storage-path",
+        storage,
+        "--log-level",
+        "WARNING",
     ]
     return _spawn(command, log_path)
 
@@ -130,7 +139,9 @@ class EmbeddedStack:
         """Start the database and return its URL."""
         self._refuse_busy(self.mongo_port, "MongoDB")
         storage = self.mongo_storage or str(self.data_dir / "mongo")
-        process = start_secantus(self.mongo_port, storage=storage, log_path=self.data_dir / "logs" / "secantus.log")
+        process = start_secantus(
+            self.mongo_port, storage=storage, log_path=self.data_dir / "logs" / "secantus.log"
+        )
         self.processes["secantus"] = process
         wait_for_port(self.mongo_port, process=process, name="SecantusDB", timeout=60.0)
         return self.mongodb_url

@@ -105,7 +105,10 @@ class PrefixDispatcher:
             "detail": f"No service serves {path}; try one of: {', '.join('/' + n for n in self._apps)}.",
         }
         payload = json.dumps(body).encode()
-        headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(payload)).encode())]
+        headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(payload)).encode()),
+        ]
         await send({"type": "http.response.start", "status": 404, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -82,7 +82,11 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
 
@@ -94,31 +98,53 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(
-            problem(status=exc.status, title=exc.title, detail=exc.detail, type_slug=exc.type_slug,
-                    instance=request.url.path, errors=exc.errors),
+            problem(
+                status=exc.status,
+                title=exc.title,
+                detail=exc.detail,
+                type_slug=exc.type_slug,
+                instance=request.url.path,
+                errors=exc.errors,
+            ),
             headers,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return problem_response(
-            problem(status=422, title="Invalid input", detail="The request does not match its schema.",
-                    type_slug="invalid-input", instance=request.url.path, errors=_validation_errors(exc))
+            problem(
+                status=422,
+                title="Invalid input",
+                detail="The request does not match its schema.",
+                type_slug="invalid-input",
+                instance=request.url.path,
+                errors=_validation_errors(exc),
+            )
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(
-            problem(status=exc.status_code, title=str(exc.detail), detail=str(exc.detail),
-                    type_slug=f"http-{exc.status_code}", instance=request.url.path),
+            problem(
+                status=exc.status_code,
+                title=str(exc.detail),
+                detail=str(exc.detail),
+                type_slug=f"http-{exc.status_code}",
+                instance=request.url.path,
+            ),
             dict(exc.headers) if exc.headers else None,
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
-            problem(status=500, title="Internal error", detail="An unexpected error occurred.",
-                    type_slug="internal", instance=request.url.path)
+            problem(
+                status=500,
+                title="Internal error",
+                detail="An unexpected error occurred.",
+                type_slug="internal",
+                instance=request.url.path,
+            )
         )
 
     app.add_exception_handler(DomainError, on_domain)

@@ -9,9 +9,7 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
-_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "correlation_id", default=None
-)
+_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
 def get_correlation_id() -> str | None:
@@ -69,3 +67,7 @@ def configure_logging(*, service: str, level: str = "INFO", json_lines: bool = T
     root.setLevel(level)
     for noisy in ("aiokafka", "kafka", "pymongo"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # FastStream installs its own coloured handler at import: route it through ours instead.
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers.clear()
+    faststream_logger.propagate = True

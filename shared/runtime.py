@@ -20,7 +20,7 @@ from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPoli
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.outbox import OUTBOX_COLLECTION, Outbox, OutboxRelay
-from shared.messaging.topics import dead_letter_topic, events_topic, platform_topics, provision_topics
+from shared.messaging.topics import dead_letter_topic, events_topic, provision_topics, service_topics
 from shared.mongo import Client, create_client, ping
 from shared.settings import ServiceSettings
 
@@ -77,7 +77,7 @@ class ServiceRuntime:
         self._publisher = self.broker.publisher(
             events_topic(self.name),
             title=f"{events_topic(self.name)}:publish",
-            description=f"Events of the {self.name} service, relayed from its outbox (CloudEvents binary mode).",
+            description=f"Events of {self.name}, relayed from its outbox (CloudEvents binary mode).",
         )
         if subscription is not None:
             subscribe(
@@ -134,11 +134,17 @@ class ServiceRuntime:
         """Connect to the database and the bus, provision topics, start relaying and consuming."""
         settings = self.settings
         self._client = create_client(settings.mongodb_url.get_secret_value(), app_name=f"dimm-{self.name}")
-        self._outbox = Outbox(self.db[OUTBOX_COLLECTION], source=f"/dimm/{self.name}", topic=events_topic(self.name))
-        await _retry_start("mongodb", self._outbox.ensure_indexes, deadline_seconds=self._deadline)
+        self._outbox = Outbox(
+            self.db[OUTBOX_COLLECTION], source=f"/dimm/{self.name}", topic=events_topic(self.name)
+        )
+        await _retry_start(
+            "mongodb", lambda: self.client.admin.command("ping"), deadline_seconds=self._deadline
+        )
         if self._index_setup is not None:
             await self._index_setup(self.db)
-        specs = platform_topics(partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours)
+        specs = service_topics(
+            self.name, partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours
+        )
         await _retry_start(
             "kafka",
             lambda: asyncio.to_thread(provision_topics, settings.kafka_bootstrap_servers, specs),

@@ -16,6 +16,6 @@ def create_app(settings: BenchmarkSettings) -> FastAPI:
         runtime=deps.runtime,
         registry=deps.registry,
         title="DIMM benchmark service",
-        description="Peer cohorts, percentile ranks and national sector studies built from scored diagnostics.",
+        description="Peer cohorts, percentile ranks and national sector studies from scored diagnostics.",
         routers=[],
     )

@@ -10,6 +10,8 @@ from shared.settings import ServiceSettings
 class BenchmarkSettings(ServiceSettings):
     """Settings of the benchmark service."""
 
-    model_config = SettingsConfigDict(env_prefix="DIMM_BENCHMARK_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="DIMM_BENCHMARK_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "benchmark"

@@ -10,6 +10,8 @@ from shared.settings import ServiceSettings
 class ScoringSettings(ServiceSettings):
     """Settings of the scoring service."""
 
-    model_config = SettingsConfigDict(env_prefix="DIMM_SCORING_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="DIMM_SCORING_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "scoring"

@@ -10,6 +10,8 @@ from shared.settings import ServiceSettings
 class WatchSettings(ServiceSettings):
     """Settings of the watch service."""
 
-    model_config = SettingsConfigDict(env_prefix="DIMM_WATCH_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="DIMM_WATCH_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "watch"

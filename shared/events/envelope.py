@@ -128,7 +128,9 @@ class EventRegistry:
         try:
             return model.model_validate(current.data)
         except ValidationError as exc:
-            raise InvalidEvent(f"{current.type} payload is invalid: {exc.error_count()} error(s): {exc}") from exc
+            raise InvalidEvent(
+                f"{current.type} payload is invalid: {exc.error_count()} error(s): {exc}"
+            ) from exc
 
     @property
     def types(self) -> Iterable[str]:
@@ -165,7 +167,9 @@ def encode(envelope: Envelope) -> KafkaRecord:
 def decode(headers: Headers, value: bytes | None) -> Envelope:
     """Decode a binary-mode record; raise InvalidEvent for anything that is not one of ours."""
     try:
-        attrs = {name: _header(headers, f"ce_{name}") for name in ("specversion", "id", "source", "type", "time")}
+        attrs = {
+            name: _header(headers, f"ce_{name}") for name in ("specversion", "id", "source", "type", "time")
+        }
     except UnicodeDecodeError as exc:
         raise InvalidEvent("a ce_* header is not UTF-8") from exc
     missing = [name for name, val in attrs.items() if not val]

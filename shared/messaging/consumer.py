@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 PROCESSED_COLLECTION = "processed_events"
 MAX_ERROR_HEADER = 1_000
+PROCESSED_KEY_TTL_SECONDS = 30 * 24 * 3600
 
 
 class PermanentError(Exception):
@@ -77,7 +78,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Return how long to wait after the given failed attempt (1-based)."""
-        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        ceiling = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
         return ceiling * (0.5 + random.random() / 2)
 
 
@@ -114,7 +115,12 @@ class DeadLetters:
         future = await self._sender.send(self.topic, record.value or b"", key=record.key, headers=headers)
         await future
         logger.warning(
-            "dead-lettered %s[%s]@%s to %s: %s", record.topic, record.partition, record.offset, self.topic, reason
+            "dead-lettered %s[%s]@%s to %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            self.topic,
+            reason,
         )
 
 
@@ -146,8 +152,8 @@ class IdempotentConsumer:
         self._on_commit = on_commit
 
     async def ensure_indexes(self) -> None:
-        """Index the processed keys by time, for housekeeping."""
-        await self._processed.create_index("processed_at")
+        """Expire processed keys long after Kafka itself has dropped the events they guard."""
+        await self._processed.create_index("processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
 
     async def process(self, records: Sequence[ConsumedRecord]) -> None:
         """Handle a batch: one transaction for all, then one per event if any of them fails."""
@@ -183,7 +189,9 @@ class IdempotentConsumer:
                 self._metrics.consumed.labels("invalid").inc()
                 await self._dead_letters.send(record, reason="invalid-event", error=str(exc), attempts=1)
                 continue
-            deliveries.setdefault(envelope.dedupe_key, Delivery(record, self._registry.upcast(envelope), payload))
+            deliveries.setdefault(
+                envelope.dedupe_key, Delivery(record, self._registry.upcast(envelope), payload)
+            )
         return list(deliveries.values())
 
     async def _apply(self, session: AsyncClientSession, deliveries: Sequence[Delivery]) -> int:
@@ -238,7 +246,9 @@ class IdempotentConsumer:
             return
 
         async def work(session: AsyncClientSession) -> None:
-            await hook(delivery.payload, UnitOfWork(session, self._db, self._outbox, delivery.envelope), error)
+            await hook(
+                delivery.payload, UnitOfWork(session, self._db, self._outbox, delivery.envelope), error
+            )
 
         token = set_correlation_id(delivery.envelope.correlation_id or delivery.envelope.id)
         try:

@@ -21,6 +21,7 @@ from shared.mongo import INFRASTRUCTURE_ERRORS
 logger = logging.getLogger(__name__)
 
 _INFRA_PAUSE_MAX_SECONDS = 30.0
+_PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, KafkaError)
 
 
 def build_broker(bootstrap_servers: str, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
@@ -30,6 +31,8 @@ def build_broker(bootstrap_servers: str, *, service: str, registry: CollectorReg
         client_id=f"dimm-{service}",
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
         logger=logging.getLogger(f"faststream.{service}"),
+        # FastStream logs every message received and processed: debug detail, not operations news.
+        log_level=logging.DEBUG,
     )
 
 
@@ -59,7 +62,8 @@ class KafkaSender:
         self, topic: str, value: bytes, *, key: bytes | None, headers: list[tuple[str, bytes]]
     ) -> asyncio.Future[Any]:
         """Queue one record; the returned future resolves when the broker has it."""
-        return await self._producer.send(topic, value=value, key=key, headers=headers)
+        future: asyncio.Future[Any] = await self._producer.send(topic, value=value, key=key, headers=headers)
+        return future
 
 
 async def _keep_raw(message: StreamMessage[Any]) -> None:
@@ -98,7 +102,7 @@ def subscribe(
             try:
                 await consumer().process(batch)
                 break
-            except (*INFRASTRUCTURE_ERRORS, KafkaError) as exc:
+            except _PAUSES as exc:
                 # The database or the broker is away: wait for it, never dead-letter for that.
                 logger.warning("consumer %s paused for %.1fs: %s", group_id, pause, exc)
                 await asyncio.sleep(pause)

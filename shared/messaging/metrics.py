@@ -13,7 +13,9 @@ class MessagingMetrics:
             "dimm_outbox_published_total", "Events published by the outbox relay.", registry=registry
         )
         self.relay_failures = Counter(
-            "dimm_outbox_relay_failures_total", "Relay rounds that failed and were retried.", registry=registry
+            "dimm_outbox_relay_failures_total",
+            "Relay rounds that failed and were retried.",
+            registry=registry,
         )
         self.outbox_pending = Gauge(
             "dimm_outbox_pending_events", "Events written but not yet published.", registry=registry

@@ -1,4 +1,9 @@
-"""Transactional outbox: events are written with the state change, then relayed to Kafka."""
+"""Transactional outbox: events are written with the state change, then relayed to Kafka.
+
+The outbox holds only events not yet published: once the broker has acknowledged a batch,
+the relay removes it. Removing costs the database half of what flagging each row would,
+and Kafka's own retention keeps what was published.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DeleteOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -22,7 +27,7 @@ from shared.mongo import INFRASTRUCTURE_ERRORS
 logger = logging.getLogger(__name__)
 
 OUTBOX_COLLECTION = "outbox"
-PUBLISHED_RETENTION = timedelta(days=7)
+_RELAY_PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, OSError)
 
 
 class RecordSender(Protocol):
@@ -33,7 +38,8 @@ class RecordSender(Protocol):
     ) -> asyncio.Future[Any]: ...
 
 
-def _to_document(envelope: Envelope, topic: str) -> dict[str, Any]:
+def outbox_document(envelope: Envelope, topic: str) -> dict[str, Any]:
+    """Return the outbox row of an envelope bound for a topic."""
     return {
         "_id": ObjectId(),
         "topic": topic,
@@ -44,7 +50,6 @@ def _to_document(envelope: Envelope, topic: str) -> dict[str, Any]:
         "subject": envelope.subject,
         "correlation_id": envelope.correlation_id,
         "data": envelope.data,
-        "published_at": None,
     }
 
 
@@ -69,11 +74,6 @@ class Outbox:
         self.source = source
         self.topic = topic
 
-    async def ensure_indexes(self) -> None:
-        """Create the indexes the relay and the housekeeping rely on."""
-        await self._collection.create_index([("published_at", ASCENDING), ("_id", ASCENDING)])
-        await self._collection.create_index("event_id", unique=True)
-
     def envelope(self, event: Event, *, subject: str | None) -> Envelope:
         """Wrap an event with this service's source and the current correlation id."""
         return new_envelope(event, source=self.source, subject=subject, correlation_id=get_correlation_id())
@@ -81,7 +81,7 @@ class Outbox:
     async def add(self, event: Event, *, subject: str | None, session: AsyncClientSession) -> Envelope:
         """Stage one event in the caller's transaction."""
         envelope = self.envelope(event, subject=subject)
-        await self._collection.insert_one(_to_document(envelope, self.topic), session=session)
+        await self._collection.insert_one(outbox_document(envelope, self.topic), session=session)
         return envelope
 
     async def add_many(
@@ -90,16 +90,18 @@ class Outbox:
         """Stage several (event, subject) pairs in the caller's transaction."""
         envelopes = [self.envelope(event, subject=subject) for event, subject in events]
         if envelopes:
-            await self._collection.insert_many([_to_document(e, self.topic) for e in envelopes], session=session)
+            await self._collection.insert_many(
+                [outbox_document(e, self.topic) for e in envelopes], session=session
+            )
         return envelopes
 
     async def pending(self) -> int:
         """Count the events written but not yet published."""
-        return await self._collection.count_documents({"published_at": None})
+        return await self._collection.count_documents({})
 
 
 class OutboxRelay:
-    """Publish staged events in order, in batches, and mark them published."""
+    """Publish staged events in order, in batches, then remove them from the outbox."""
 
     def __init__(
         self,
@@ -124,9 +126,7 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish the oldest unpublished batch; return how many events went out."""
-        docs = await (
-            self._collection.find({"published_at": None}).sort("_id", ASCENDING).limit(self._batch_size)
-        ).to_list(None)
+        docs = await self._collection.find().sort("_id", ASCENDING).limit(self._batch_size).to_list(None)
         if not docs:
             return 0
         futures = []
@@ -136,22 +136,14 @@ class OutboxRelay:
                 await self._sender.send(doc["topic"], record.value, key=record.key, headers=record.headers)
             )
         await asyncio.gather(*futures)
-        now = datetime.now(UTC)
-        await self._collection.update_many(
-            {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$set": {"published_at": now}}
-        )
+        # Only now, with every record acknowledged: a crash before this line publishes again.
+        await self._collection.bulk_write([DeleteOne({"_id": doc["_id"]}) for doc in docs], ordered=False)
         self._metrics.relay_published.inc(len(docs))
         if len(docs) < self._batch_size:
             self._metrics.outbox_pending.set(0)
         else:
-            self._metrics.outbox_pending.set(await self._collection.count_documents({"published_at": None}))
+            self._metrics.outbox_pending.set(await self._collection.count_documents({}))
         return len(docs)
-
-    async def purge_published(self, *, older_than: timedelta = PUBLISHED_RETENTION) -> int:
-        """Delete events published long ago; they stay for a while to help investigations."""
-        cutoff = datetime.now(UTC) - older_than
-        result = await self._collection.delete_many({"published_at": {"$ne": None, "$lt": cutoff}})
-        return result.deleted_count
 
     async def run(self) -> None:
         """Relay until cancelled; survive broker and database outages with a pause."""
@@ -162,7 +154,7 @@ class OutboxRelay:
                 sent = await self.relay_once()
             except asyncio.CancelledError:
                 raise
-            except (*INFRASTRUCTURE_ERRORS, OSError) as exc:
+            except _RELAY_PAUSES as exc:
                 logger.warning("outbox relay paused: %s", exc)
                 self._metrics.relay_failures.inc()
                 sent = 0

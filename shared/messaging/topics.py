@@ -42,7 +42,20 @@ def platform_topics(*, partitions: int, retention_hours: int) -> list[TopicSpec]
     return specs
 
 
-def provision_topics(bootstrap_servers: str, specs: Iterable[TopicSpec], *, timeout_ms: int = 15_000) -> list[str]:
+def service_topics(service: str, *, partitions: int, retention_hours: int) -> list[TopicSpec]:
+    """List the platform's topics plus the service's own, should it not be one of the four."""
+    specs = platform_topics(partitions=partitions, retention_hours=retention_hours)
+    names = {spec.name for spec in specs}
+    own = [
+        TopicSpec(events_topic(service), partitions, retention_hours),
+        TopicSpec(dead_letter_topic(f"dimm.{service}"), 1, DLQ_RETENTION_HOURS),
+    ]
+    return specs + [spec for spec in own if spec.name not in names]
+
+
+def provision_topics(
+    bootstrap_servers: str, specs: Iterable[TopicSpec], *, timeout_ms: int = 15_000
+) -> list[str]:
     """Create the topics that do not exist yet; return the names created (blocking call)."""
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap_servers, client_id="dimm-provisioner", request_timeout_ms=timeout_ms

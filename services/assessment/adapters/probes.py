@@ -20,7 +20,12 @@ def _aware(value: datetime) -> datetime:
 
 
 def _to_document(probe: Probe) -> dict[str, Any]:
-    return {"_id": probe.probe_id, "requested_at": probe.requested_at, "expected": list(probe.expected), "answers": {}}
+    return {
+        "_id": probe.probe_id,
+        "requested_at": probe.requested_at,
+        "expected": list(probe.expected),
+        "answers": {},
+    }
 
 
 def _from_document(doc: dict[str, Any]) -> Probe:
@@ -62,14 +67,23 @@ class ProbeRepository:
         return _from_document(doc) if doc else None
 
     async def record_answer(
-        self, probe_id: str, *, service: str, answered_at: datetime, received_at: datetime, session: AsyncClientSession
+        self,
+        probe_id: str,
+        *,
+        service: str,
+        answered_at: datetime,
+        received_at: datetime,
+        session: AsyncClientSession,
     ) -> Probe | None:
         """Count an answer (a second one would show as deliveries > 1); None if the probe is unknown."""
         doc = await self._collection.find_one_and_update(
             {"_id": probe_id},
             {
                 "$inc": {f"answers.{service}.deliveries": 1},
-                "$min": {f"answers.{service}.received_at": received_at, f"answers.{service}.answered_at": answered_at},
+                "$min": {
+                    f"answers.{service}.received_at": received_at,
+                    f"answers.{service}.answered_at": answered_at,
+                },
             },
             session=session,
             return_document=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 
 from services.assessment.entrypoints.dependencies import Deps, Operator, Probes
@@ -11,7 +13,7 @@ from shared.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
 
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.post(
@@ -26,7 +28,11 @@ async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes, _: 
         raise InvalidInput(f"At most {deps.settings.probe_burst_max} probes at once.")
     runtime = deps.runtime
     created = await probe_cases.request_probes(
-        body.count, client=runtime.client, probes=probes, outbox=runtime.outbox, on_commit=runtime.events_committed
+        body.count,
+        client=runtime.client,
+        probes=probes,
+        outbox=runtime.outbox,
+        on_commit=runtime.events_committed,
     )
     return ProbeBatchView(probes=[ProbeView.of(p) for p in created])
 

@@ -28,13 +28,17 @@ async def request_probes(
 ) -> list[Probe]:
     """Store `count` probes and stage their requested events, committed in chunks."""
     now = datetime.now(UTC)
-    created = [Probe(probe_id=uuid.uuid4().hex, requested_at=now, expected=ANSWERING_SERVICES) for _ in range(count)]
+    created = [
+        Probe(probe_id=uuid.uuid4().hex, requested_at=now, expected=ANSWERING_SERVICES) for _ in range(count)
+    ]
     for start in range(0, len(created), PROBES_PER_TRANSACTION):
         chunk = created[start : start + PROBES_PER_TRANSACTION]
 
         async def work(session: AsyncClientSession, chunk: list[Probe] = chunk) -> None:
             await probes.add_many(chunk, session=session)
-            events = [(ProbeRequested(probe_id=p.probe_id, requested_at=p.requested_at), p.probe_id) for p in chunk]
+            events = [
+                (ProbeRequested(probe_id=p.probe_id, requested_at=p.requested_at), p.probe_id) for p in chunk
+            ]
             await outbox.add_many(events, session=session)
 
         await in_transaction(client, work)
@@ -56,12 +60,18 @@ def probe_answer_handler(metrics: AssessmentMetrics) -> Handler:
     async def on_probe_answered(event: ProbeAnswered, uow: UnitOfWork) -> None:
         now = datetime.now(UTC)
         probe = await ProbeRepository.in_database(uow.db).record_answer(
-            event.probe_id, service=event.service, answered_at=event.received_at, received_at=now, session=uow.session
+            event.probe_id,
+            service=event.service,
+            answered_at=event.received_at,
+            received_at=now,
+            session=uow.session,
         )
         if probe is None:
             logger.warning("answer from %s for unknown probe %s ignored", event.service, event.probe_id)
             return
-        metrics.probe_round_trip.labels(event.service).set(probe.answers[event.service].round_trip_seconds(probe.requested_at))
+        metrics.probe_round_trip.labels(event.service).set(
+            probe.answers[event.service].round_trip_seconds(probe.requested_at)
+        )
         metrics.probe_last_answer.labels(event.service).set(now.timestamp())
 
     return on_probe_answered

@@ -1,0 +1,390 @@
+"""The container deployment (docker-compose.yml and deploy/) fits the services as they are.
+
+No Docker daemon is needed: the files are parsed and checked against the code (service names,
+the prefixes the apps serve, the settings' environment variables).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from dimm.platform import SERVICES, build_service
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+PROMETHEUS_CONF = ROOT / "deploy" / "prometheus.yml"
+ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
+
+SERVICE_NAMES = sorted(SERVICES)
+SERVICE_PORT = 8000
+INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus")
+
+LOCATION = re.compile(r"location\s+(?:(?P<modifier>=|\^~|~\*?)\s*)?(?P<path>[^\s{]+)\s*\{(?P<body>[^{}]*)\}")
+QUOTED_OR_COMMENT = re.compile(r"'[^']*'|\"[^\"]*\"|#[^\n]*")
+PROXY_PASS = re.compile(r"proxy_pass\s+(?P<target>[^;\s]+)\s*;")
+
+
+# --- reading the files -------------------------------------------------------------------------
+
+
+@cache
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def compose_service(name: str) -> dict[str, Any]:
+    service: dict[str, Any] = compose()["services"][name]
+    return service
+
+
+def environment_of(name: str) -> dict[str, str]:
+    """Return a compose service's environment as a mapping, whichever form the file uses."""
+    raw = compose_service(name).get("environment") or {}
+    if isinstance(raw, list):
+        pairs = (item.split("=", 1) for item in raw)
+        return {key: value for key, value in pairs}
+    return {key: "" if value is None else str(value) for key, value in raw.items()}
+
+
+def command_of(name: str) -> list[str]:
+    raw = compose_service(name).get("command") or []
+    return shlex.split(raw) if isinstance(raw, str) else [str(part) for part in raw]
+
+
+def healthcheck_command_of(name: str) -> str:
+    test = compose_service(name).get("healthcheck", {}).get("test") or []
+    return test if isinstance(test, str) else " ".join(str(part) for part in test)
+
+
+def depends_on_of(name: str) -> dict[str, str]:
+    """Map each dependency of a compose service to its condition (short form: started)."""
+    raw = compose_service(name).get("depends_on") or {}
+    if isinstance(raw, list):
+        return dict.fromkeys(raw, "service_started")
+    return {dep: (spec or {}).get("condition", "service_started") for dep, spec in raw.items()}
+
+
+def service_with_image(prefix: str) -> str:
+    """Name the one compose service running an image whose name starts with `prefix`."""
+    names = [
+        name for name, spec in compose()["services"].items() if str(spec.get("image", "")).startswith(prefix)
+    ]
+    assert len(names) == 1, f"expected one service running {prefix}*, found {names}"
+    return names[0]
+
+
+@cache
+def nginx_locations() -> list[tuple[str, str, str | None]]:
+    """List nginx's locations as (modifier, path, proxy_pass target or None).
+
+    Comments go and quoted strings are blanked, in one left-to-right pass (a comment may hold
+    an apostrophe, a `return 200 '{...}'` holds braces).
+    """
+    text = QUOTED_OR_COMMENT.sub(
+        lambda m: "" if m[0].startswith("#") else '""', NGINX_CONF.read_text(encoding="utf-8")
+    )
+    locations = []
+    for match in LOCATION.finditer(text):
+        proxy = PROXY_PASS.search(match["body"])
+        target = proxy["target"] if proxy else None
+        locations.append((match["modifier"] or "", match["path"], target))
+    return locations
+
+
+def prefix_locations(path: str) -> list[str | None]:
+    """The proxy_pass targets of the plain prefix locations `location <path> {…}`."""
+    return [target for modifier, loc, target in nginx_locations() if not modifier and loc == path]
+
+
+def nginx_route(path: str) -> str | None:
+    """Tell where nginx sends a request path, following nginx's location selection order."""
+    locations = nginx_locations()
+    for modifier, loc, target in locations:
+        if modifier == "=" and loc == path:
+            return target
+    prefixes = [
+        (modifier, loc, target)
+        for modifier, loc, target in locations
+        if modifier in ("", "^~") and path.startswith(loc)
+    ]
+    longest = max(prefixes, key=lambda item: len(item[1]), default=None)
+    if longest is None or longest[0] != "^~":
+        for modifier, loc, target in locations:
+            flags = re.IGNORECASE if modifier == "~*" else 0
+            if modifier in ("~", "~*") and re.search(loc, path, flags):
+                return target
+    return None if longest is None else longest[2]
+
+
+@cache
+def prometheus() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(PROMETHEUS_CONF.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """List the Dockerfile's instructions as (KEYWORD, arguments), continuation lines joined."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    instructions = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            keyword, _, arguments = stripped.partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+@cache
+def served_paths(name: str) -> frozenset[str]:
+    """Every path a service's app answers: its routes and, through included routers, its schema."""
+    app = build_service(name, environment="development")
+    paths = {route.path for route in app.routes if hasattr(route, "path")}
+    paths |= set(app.openapi().get("paths", {}))
+    return frozenset(paths)
+
+
+def first_segment(path: str) -> str:
+    return path.strip("/").split("/", 1)[0]
+
+
+# --- the compose file --------------------------------------------------------------------------
+
+
+class TestComposeDeclaresTheWholePlatform:
+    def test_infrastructure_and_every_service_are_declared(self) -> None:
+        declared = set(compose()["services"])
+        missing = (set(INFRASTRUCTURE) | set(SERVICE_NAMES)) - declared
+        assert not missing, f"docker-compose.yml lacks {sorted(missing)}"
+
+    def test_the_platform_knows_the_same_four_services_as_the_messaging_layer(self) -> None:
+        from shared.messaging.topics import SERVICES as TOPIC_SERVICES
+
+        assert set(SERVICES) == set(TOPIC_SERVICES)
+
+    def test_mongo_and_prometheus_keep_their_data_in_named_volumes(self) -> None:
+        volumes = set(compose().get("volumes") or {})
+        for name, target in (("mongo", "/data/db"), ("prometheus", "/prometheus")):
+            mounts = [str(m) for m in compose_service(name).get("volumes", [])]
+            named = [m for m in mounts if m.split(":")[0] in volumes and m.split(":")[1] == target]
+            assert named, f"{name} does not keep {target} in a named volume"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceRunsFromTheSharedImage:
+    def test_it_builds_from_deploy_dockerfile_with_the_repository_as_context(self, name: str) -> None:
+        build = compose_service(name).get("build")
+        assert isinstance(build, dict), f"{name} has no build section"
+        assert (ROOT / build.get("context", ".")).resolve() == ROOT
+        assert (ROOT / build["dockerfile"]).resolve() == DOCKERFILE
+
+    def test_it_runs_its_own_module(self, name: str) -> None:
+        assert command_of(name) == ["python", "-m", f"services.{name}"]
+
+    def test_it_restarts_unless_stopped(self, name: str) -> None:
+        assert compose_service(name).get("restart") == "unless-stopped"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceReachesTheComposeBrokerAndDatabase:
+    def test_kafka_bootstrap_servers_point_at_the_kafka_service(self, name: str) -> None:
+        kafka = service_with_image("apache/kafka")
+        servers = environment_of(name).get("KAFKA_BOOTSTRAP_SERVERS", "")
+        hosts = {server.rsplit(":", 1)[0] for server in servers.split(",") if server}
+        assert hosts == {kafka}, f"{name} bootstraps from {servers!r}, not the {kafka} service"
+        advertised = environment_of(kafka).get("KAFKA_ADVERTISED_LISTENERS", "")
+        for server in servers.split(","):
+            assert f"//{server}" in advertised, f"{kafka} does not advertise {server}"
+
+    def test_mongodb_url_points_at_the_mongo_replica_set(self, name: str) -> None:
+        mongo = service_with_image("mongo")
+        url = urlsplit(environment_of(name).get("MONGODB_URL", ""))
+        assert url.scheme == "mongodb"
+        assert url.hostname == mongo
+        assert "replicaSet=rs0" in url.query
+
+    def test_it_listens_on_all_interfaces_at_the_service_port(self, name: str) -> None:
+        env = environment_of(name)
+        prefix = f"DIMM_{name.upper()}_"
+        assert env.get(f"{prefix}HTTP_HOST") == "0.0.0.0"
+        assert env.get(f"{prefix}HTTP_PORT") == str(SERVICE_PORT)
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceIsHealthCheckedOnItsOwnPrefix:
+    def test_the_healthcheck_requests_its_own_healthz(self, name: str) -> None:
+        command = healthcheck_command_of(name)
+        assert f":{SERVICE_PORT}/{name}/healthz" in command
+        others = [other for other in SERVICE_NAMES if other != name]
+        assert not any(f"/{other}/" in command for other in others)
+
+    def test_the_healthcheck_needs_no_curl_on_the_slim_image(self, name: str) -> None:
+        command = healthcheck_command_of(name)
+        assert "python" in command
+        assert "curl" not in command
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceWaitsForAHealthyBrokerAndDatabase:
+    def test_it_depends_on_kafka_and_mongo_being_healthy(self, name: str) -> None:
+        depends = depends_on_of(name)
+        assert depends.get("kafka") == "service_healthy"
+        assert depends.get("mongo") == "service_healthy"
+
+
+class TestKafkaRunsAsASingleKraftNode:
+    def test_it_is_broker_and_controller_without_zookeeper(self) -> None:
+        env = environment_of("kafka")
+        assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+        assert "KAFKA_ZOOKEEPER_CONNECT" not in env
+        node_id = env["KAFKA_NODE_ID"]
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{node_id}@kafka:")
+
+    def test_its_healthcheck_asks_the_broker_itself(self) -> None:
+        command = healthcheck_command_of("kafka")
+        assert "kafka-broker-api-versions.sh" in command or "kafka-topics.sh" in command
+
+
+class TestMongoRunsAsAOneNodeReplicaSet:
+    def test_it_starts_mongod_with_a_replica_set_on_all_interfaces(self) -> None:
+        command = command_of("mongo")
+        assert "--replSet" in command
+        assert command[command.index("--replSet") + 1] == "rs0"
+        assert "--bind_ip_all" in command
+
+    def test_its_healthcheck_initiates_the_set_and_waits_for_a_primary(self) -> None:
+        command = healthcheck_command_of("mongo")
+        assert "mongosh" in command
+        assert "rs.initiate" in command
+        assert "'rs0'" in command or '"rs0"' in command
+        assert "isWritablePrimary" in command
+
+    def test_its_member_is_named_as_the_services_reach_it(self) -> None:
+        assert "host: 'mongo:27017'" in healthcheck_command_of("mongo")
+
+    def test_compose_interpolation_leaves_the_script_alone(self) -> None:
+        assert "$" not in healthcheck_command_of("mongo")
+
+
+class TestAssessmentRequiresAnAdminToken:
+    def test_the_token_comes_from_the_env_file_and_is_mandatory(self) -> None:
+        token = environment_of("assessment").get("DIMM_ASSESSMENT_ADMIN_TOKEN", "")
+        assert re.fullmatch(r"\$\{DIMM_ADMIN_TOKEN:\?[^}]+\}", token), token
+
+    def test_the_env_example_documents_the_token_without_a_value(self) -> None:
+        lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        assert "DIMM_ADMIN_TOKEN=" in lines
+
+
+# --- the gateway -------------------------------------------------------------------------------
+
+
+class TestGatewayRoutesEveryServicePrefix:
+    def test_it_mounts_deploy_nginx_conf_and_publishes_port_8000(self) -> None:
+        gateway = compose_service("gateway")
+        assert str(gateway["image"]).startswith("nginx:")
+        assert any(str(v).startswith("./deploy/nginx.conf:") for v in gateway.get("volumes", []))
+        assert any(str(p).split(":")[0] == "8000" for p in gateway.get("ports", []))
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_each_service_has_exactly_one_prefix_location(self, name: str) -> None:
+        matches = prefix_locations(f"/{name}/")
+        assert len(matches) == 1, f"expected one `location /{name}/`, found {len(matches)}"
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_prefix_is_proxied_to_its_service_unchanged(self, name: str) -> None:
+        # No URI part after host:port, so nginx passes /<name>/… through as it came.
+        assert prefix_locations(f"/{name}/") == [f"http://{name}:{SERVICE_PORT}"]
+
+    def test_no_location_strips_or_rewrites_a_prefix(self) -> None:
+        for _, path, target in nginx_locations():
+            if target is not None:
+                assert urlsplit(target).path == "", f"location {path} rewrites to {target}"
+        assert "rewrite " not in NGINX_CONF.read_text(encoding="utf-8")
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_every_path_the_service_serves_reaches_it(self, name: str) -> None:
+        prefixes = {first_segment(path) for path in served_paths(name)}
+        assert name in prefixes
+        for path in sorted(served_paths(name)):
+            target = nginx_route(path)
+            assert target is not None, f"no gateway location routes {path} (served by {name})"
+            if first_segment(path) == name:
+                assert target == f"http://{name}:{SERVICE_PORT}", f"{path} goes to {target}"
+
+    def test_it_answers_its_own_healthz(self) -> None:
+        exact = [path for modifier, path, _ in nginx_locations() if modifier == "="]
+        assert "/healthz" in exact
+        assert nginx_route("/healthz") is None, "the gateway's /healthz is proxied away"
+        assert "/healthz" in healthcheck_command_of("gateway")
+
+    def test_it_passes_correlation_and_forwarding_headers(self) -> None:
+        text = NGINX_CONF.read_text(encoding="utf-8")
+        for header in ("X-Correlation-ID", "X-Forwarded-For", "X-Forwarded-Proto", "Host"):
+            assert re.search(rf"proxy_set_header\s+{header}\s", text), header
+
+
+# --- monitoring --------------------------------------------------------------------------------
+
+
+class TestPrometheusScrapesEveryService:
+    def test_it_mounts_deploy_prometheus_yml_and_publishes_port_9090(self) -> None:
+        service = compose_service("prometheus")
+        assert str(service["image"]).startswith("prom/prometheus")
+        mounts = [str(v) for v in service.get("volumes", [])]
+        assert any(v.startswith("./deploy/prometheus.yml:") for v in mounts)
+        assert any(str(p).split(":")[0] == "9090" for p in service.get("ports", []))
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_service_metrics_are_scraped_under_its_prefix(self, name: str) -> None:
+        jobs = [
+            job for job in prometheus()["scrape_configs"] if job.get("metrics_path") == f"/{name}/metrics"
+        ]
+        assert len(jobs) == 1, f"expected one job scraping /{name}/metrics, found {len(jobs)}"
+        targets = [t for config in jobs[0]["static_configs"] for t in config["targets"]]
+        assert targets == [f"{name}:{SERVICE_PORT}"]
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_scraped_path_is_one_the_service_serves(self, name: str) -> None:
+        assert f"/{name}/metrics" in served_paths(name)
+
+
+# --- the image ---------------------------------------------------------------------------------
+
+
+class TestDockerfileBuildsTheLockedPlatform:
+    def test_the_base_image_is_python_3_11(self) -> None:
+        (base,) = [args for keyword, args in dockerfile_instructions() if keyword == "FROM"]
+        assert re.fullmatch(r"python:3\.11(\.\d+)?(-slim\S*)?(\s+AS\s+\S+)?", base, re.I), base
+
+    def test_it_installs_the_lock_without_resolving_then_the_project(self) -> None:
+        runs = [args for keyword, args in dockerfile_instructions() if keyword == "RUN"]
+        lock = [i for i, run in enumerate(runs) if "-r requirements.lock" in run]
+        project = [i for i, run in enumerate(runs) if re.search(r"pip install --no-deps \.(\s|$)", run)]
+        assert lock, "the Dockerfile does not install requirements.lock"
+        assert "--no-deps" in runs[lock[0]]
+        assert project, "the Dockerfile does not install the project"
+        assert lock[0] < project[0]
+
+    def test_it_copies_the_lock_and_every_package(self) -> None:
+        copied = " ".join(args for keyword, args in dockerfile_instructions() if keyword == "COPY")
+        for source in ("requirements.lock", "pyproject.toml", "dimm", "services", "shared"):
+            assert re.search(rf"(^|\s){source}(\s|$)", copied), f"{source} is not copied"
+
+    def test_it_runs_as_a_non_root_user_in_production(self) -> None:
+        users = [args for keyword, args in dockerfile_instructions() if keyword == "USER"]
+        assert users, "the image runs as root"
+        assert users[-1].split(":")[0] not in {"root", "0"}
+        envs = " ".join(args for keyword, args in dockerfile_instructions() if keyword == "ENV")
+        assert "DIMM_ENVIRONMENT=production" in envs
