@@ -91,6 +91,7 @@ def create_service_app(
         lifespan=lifespan,
         openapi_url=f"{prefix}/openapi.json",
         docs_url=f"{prefix}/docs",
+        swagger_ui_oauth2_redirect_url=f"{prefix}/docs/oauth2-redirect",
         redoc_url=None,
     )
     app.add_middleware(CorrelationMiddleware)

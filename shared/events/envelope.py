@@ -105,10 +105,9 @@ class EventRegistry:
 
     def upcast(self, envelope: Envelope) -> Envelope:
         """Bring an envelope's data to the newest version of its type."""
+        self.current_type(envelope.type)  # refuses a cycle before running any upcaster
         event_type, data = envelope.type, envelope.data
-        for _ in range(len(self._upcasters) + 1):
-            if event_type not in self._upcasters:
-                break
+        while event_type in self._upcasters:
             event_type, fn = self._upcasters[event_type]
             data = fn(data)
         if event_type == envelope.type:

@@ -37,9 +37,6 @@ def require_operator(
         raise Unauthorized("The bearer token is not valid.")
 
 
-Operator = Annotated[None, Depends(require_operator)]
-
-
 def get_probes(deps: Deps) -> ProbeRepository:
     """Return the probe repository over the service database."""
     return ProbeRepository.in_database(deps.runtime.db)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from services.assessment.entrypoints.dependencies import Deps, Operator, Probes
+from services.assessment.entrypoints.dependencies import Deps, Probes, require_operator
 from services.assessment.entrypoints.schemas import ProbeBatchView, ProbeRequestBody, ProbeView
 from services.assessment.service_layer import probes as probe_cases
 from shared.errors import InvalidInput
 
-router = APIRouter(prefix="/v1/ops", tags=["operations"])
+# Operator-only, checked before anything else is resolved.
+router = APIRouter(prefix="/v1/ops", tags=["operations"], dependencies=[Depends(require_operator)])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -22,7 +23,7 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     response_model=ProbeBatchView,
     responses={401: _PROBLEM, 403: _PROBLEM, 422: _PROBLEM},
 )
-async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes, _: Operator) -> ProbeBatchView:
+async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes) -> ProbeBatchView:
     """Send probes through every service; each answer comes back as an event."""
     if body.count > deps.settings.probe_burst_max:
         raise InvalidInput(f"At most {deps.settings.probe_burst_max} probes at once.")
@@ -38,6 +39,6 @@ async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes, _: 
 
 
 @router.get("/probes/{probe_id}", response_model=ProbeView, responses={401: _PROBLEM, 404: _PROBLEM})
-async def get_probe(probe_id: str, probes: Probes, _: Operator) -> ProbeView:
+async def get_probe(probe_id: str, probes: Probes) -> ProbeView:
     """Return a probe and the answers received so far."""
     return ProbeView.of(await probe_cases.get_probe(probe_id, probes=probes))

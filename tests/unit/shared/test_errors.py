@@ -1,0 +1,101 @@
+"""Every error is rendered as an RFC 9457 problem body; a 500 only for the unforeseen."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
+
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    install_error_handlers,
+)
+
+
+class Body(BaseModel):
+    count: int = Field(ge=1)
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/raise/{kind}")
+    async def raise_(kind: str) -> None:
+        errors: dict[str, DomainError] = {
+            "not-found": NotFound("No such thing."),
+            "conflict": Conflict("Already there.", errors=[{"field": "version"}]),
+            "invalid": InvalidInput("Bad value."),
+            "forbidden": Forbidden("Not yours."),
+            "unauthorized": Unauthorized("Who are you?"),
+        }
+        if kind == "bug":
+            raise RuntimeError("secret internals")
+        raise errors[kind]
+
+    @app.post("/things")
+    async def create(body: Body) -> Body:
+        return body
+
+    return app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(_app(), raise_server_exceptions=False)
+
+
+class TestDomainErrors:
+    @pytest.mark.parametrize(
+        ("kind", "status", "slug"),
+        [
+            ("not-found", 404, "not-found"),
+            ("conflict", 409, "conflict"),
+            ("invalid", 422, "invalid-input"),
+            ("forbidden", 403, "forbidden"),
+            ("unauthorized", 401, "unauthorized"),
+        ],
+    )
+    def test_each_error_has_its_status_and_a_problem_body(
+        self, client: TestClient, kind: str, status: int, slug: str
+    ) -> None:
+        response = client.get(f"/raise/{kind}")
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert body["type"].endswith(f"/problems/{slug}")
+        assert body["instance"] == f"/raise/{kind}"
+        assert body["detail"]
+
+    def test_listed_errors_are_kept(self, client: TestClient) -> None:
+        assert client.get("/raise/conflict").json()["errors"] == [{"field": "version"}]
+
+    def test_unauthorized_asks_for_a_bearer_token(self, client: TestClient) -> None:
+        assert client.get("/raise/unauthorized").headers["www-authenticate"] == "Bearer"
+
+
+class TestFrameworkErrors:
+    def test_a_body_that_breaks_its_schema_is_a_422_listing_each_error(self, client: TestClient) -> None:
+        response = client.post("/things", json={"count": 0})
+        assert response.status_code == 422
+        body = response.json()
+        assert body["title"] == "Invalid input"
+        assert body["errors"][0]["loc"] == ["body", "count"]
+
+    def test_an_unknown_route_is_a_404_problem(self, client: TestClient) -> None:
+        response = client.get("/nowhere")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+    def test_an_unexpected_error_is_a_500_that_reveals_nothing(self, client: TestClient) -> None:
+        response = client.get("/raise/bug")
+        assert response.status_code == 500
+        assert "secret internals" not in response.text
+        assert response.json()["title"] == "Internal error"

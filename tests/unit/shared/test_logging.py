@@ -1,0 +1,30 @@
+"""JSON-line logs that carry the correlation id."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from shared.logging import JsonFormatter, reset_correlation_id, set_correlation_id
+
+
+def _record(message: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord("dimm.test", logging.INFO, __file__, 1, message, args, None)
+
+
+class TestJsonFormatter:
+    def test_a_record_is_one_json_object_with_the_service(self) -> None:
+        line = JsonFormatter("scoring").format(_record("scored %s", "d-1"))
+        entry = json.loads(line)
+        assert entry["message"] == "scored d-1"
+        assert entry["service"] == "scoring"
+        assert entry["level"] == "INFO"
+        assert "correlation_id" not in entry
+
+    def test_the_current_correlation_id_is_added(self) -> None:
+        token = set_correlation_id("corr-9")
+        try:
+            entry = json.loads(JsonFormatter("scoring").format(_record("x")))
+        finally:
+            reset_correlation_id(token)
+        assert entry["correlation_id"] == "corr-9"

@@ -1,0 +1,71 @@
+"""Settings: prefixes, platform-wide variables, and refusal of default secrets."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from services.assessment.settings import AssessmentSettings
+from services.scoring.settings import ScoringSettings
+
+STRONG = "k7Vq2pX9rT4mW8zL1nB5cY3hJ6"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "DIMM_ENVIRONMENT", "DIMM_ASSESSMENT_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class TestDefaults:
+    def test_defaults_point_at_the_embedded_stack(self) -> None:
+        settings = ScoringSettings()
+        assert settings.kafka_bootstrap_servers == "127.0.0.1:19092"
+        assert "127.0.0.1:27117" in settings.mongodb_url.get_secret_value()
+        assert settings.environment == "development"
+
+    def test_each_service_has_its_own_database_and_consumer_group(self) -> None:
+        assert ScoringSettings().mongodb_database == "dimm_scoring"
+        assert AssessmentSettings().mongodb_database == "dimm_assessment"
+        assert ScoringSettings().consumer_group == "dimm.scoring"
+
+
+class TestEnvironment:
+    def test_platform_wide_variables_have_no_prefix(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+        monkeypatch.setenv("MONGODB_URL", "mongodb://mongo:27017/?replicaSet=rs0")
+        settings = ScoringSettings()
+        assert settings.kafka_bootstrap_servers == "kafka:9092"
+        assert settings.mongodb_url.get_secret_value() == "mongodb://mongo:27017/?replicaSet=rs0"
+
+    def test_service_settings_read_their_own_prefix(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DIMM_SCORING_MONGODB_DATABASE", "scores")
+        monkeypatch.setenv("DIMM_ASSESSMENT_MONGODB_DATABASE", "elsewhere")
+        assert ScoringSettings().mongodb_database == "scores"
+
+    def test_an_invalid_value_is_refused_at_start(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DIMM_SCORING_CONSUMER_MAX_ATTEMPTS", "0")
+        with pytest.raises(ValidationError, match="consumer_max_attempts"):
+            ScoringSettings()
+
+    def test_the_database_url_never_shows_in_a_repr(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MONGODB_URL", "mongodb://user:hunter2@db:27017/")
+        assert "hunter2" not in repr(ScoringSettings())
+
+
+class TestOperatorToken:
+    @pytest.mark.parametrize("token", [None, "", "changeme", "admin", "short-token"])
+    def test_outside_development_a_weak_or_missing_token_is_refused(self, token: str | None) -> None:
+        with pytest.raises(ValidationError, match="ADMIN_TOKEN"):
+            AssessmentSettings(environment="production", admin_token=token)
+
+    def test_outside_development_a_strong_token_is_accepted(self) -> None:
+        settings = AssessmentSettings(environment="production", admin_token=STRONG)
+        assert settings.admin_token is not None
+        assert settings.admin_token.get_secret_value() == STRONG
+
+    def test_development_may_run_without_a_token(self) -> None:
+        assert AssessmentSettings().admin_token is None
+
+    def test_the_token_never_shows_in_a_repr(self) -> None:
+        assert STRONG not in repr(AssessmentSettings(environment="test", admin_token=STRONG))
