@@ -117,6 +117,26 @@ def doctor(
         raise typer.Exit(1)
 
 
+@app.command()
+def asyncapi(
+    service: Annotated[str, typer.Argument(help="assessment, scoring, benchmark or watch.")],
+    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+) -> None:
+    """Print a service's AsyncAPI 3 document, generated from its publishers and subscribers."""
+    import json
+
+    from dimm.platform import SERVICES, build_service
+
+    if service not in SERVICES:
+        typer.echo(f"error: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True)
+        raise typer.Exit(2)
+    document = json.dumps(build_service(service).state.runtime.asyncapi(), indent=2, ensure_ascii=False)
+    if output is None:
+        typer.echo(document)
+    else:
+        output.write_text(document + "\n")
+
+
 @bench_app.command("bus")
 def bench_bus(
     events: Annotated[int, typer.Option(help="Events per measurement.")] = 5000,

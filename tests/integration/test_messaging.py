@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.events.envelope import Envelope, Event, EventRegistry, encode
+from shared.logging import get_correlation_id, reset_correlation_id, set_correlation_id
 from shared.messaging.consumer import PermanentError, Subscription, UnitOfWork
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.outbox import outbox_document
@@ -42,7 +43,10 @@ async def on_ping(event: Ping, uow: UnitOfWork) -> None:
     if event.mode == "permanent":
         raise PermanentError("this event can never be processed")
     await uow.db["effects"].update_one(
-        {"_id": event.n}, {"$inc": {"count": 1}}, upsert=True, session=uow.session
+        {"_id": event.n},
+        {"$inc": {"count": 1}, "$set": {"correlation_id": get_correlation_id()}},
+        upsert=True,
+        session=uow.session,
     )
 
 
@@ -135,6 +139,25 @@ class TestOutboxToConsumer:
         await eventually(all_applied)
         assert set((await pipeline.effect_counts()).values()) == {1}
         assert await pipeline.producer.outbox.pending() == 0
+
+
+class TestCorrelation:
+    async def test_the_handler_works_under_the_correlation_id_of_the_request(
+        self, pipeline: Pipeline
+    ) -> None:
+        token = set_correlation_id("corr-from-request")
+        try:
+            await pipeline.emit(Ping(n=500))
+        finally:
+            reset_correlation_id(token)
+
+        async def applied() -> bool:
+            return (await pipeline.effect_counts()).get(500) == 1
+
+        await eventually(applied)
+        effect = await pipeline.consumer.db["effects"].find_one({"_id": 500})
+        assert effect is not None
+        assert effect["correlation_id"] == "corr-from-request"
 
 
 class TestRedelivery:
