@@ -13,12 +13,14 @@ import typer
 import uvicorn
 
 from dimm.embedded import EmbeddedStack, StackError
+from dimm.model_cli import app as model_app
 from shared.logging import configure_logging
 from shared.messaging.topics import platform_topics, provision_topics
 
 app = typer.Typer(help="DIMM digital-maturity platform.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Reproducible benchmarks that print figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(model_app, name="model")
 
 logger = logging.getLogger("dimm")
 

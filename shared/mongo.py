@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, OperationFailure
 
 T = TypeVar("T")
@@ -32,6 +33,28 @@ async def in_transaction(client: Client, work: Callable[[AsyncClientSession], Aw
     """Run `work` in one transaction, retried by the driver on transient errors."""
     async with client.start_session() as session:
         return await session.with_transaction(work)
+
+
+_INDEX_CONFLICTS = (85, 86)  # IndexOptionsConflict, IndexKeySpecsConflict
+
+
+async def ensure_index(collection: AsyncCollection[Document], keys: Any, **options: Any) -> str:
+    """Create an index; if an older definition under the same name differs, replace it."""
+    try:
+        name: str = await collection.create_index(keys, **options)
+    except OperationFailure as exc:
+        if exc.code not in _INDEX_CONFLICTS:
+            raise
+        name = options.get("name") or default_index_name(keys)
+        await collection.drop_index(name)
+        name = await collection.create_index(keys, **options)
+    return name
+
+
+def default_index_name(keys: Any) -> str:
+    """Return the name MongoDB gives an index on `keys` by default."""
+    pairs = [(keys, 1)] if isinstance(keys, str) else list(keys)
+    return "_".join(f"{field}_{direction}" for field, direction in pairs)
 
 
 async def ping(client: Client) -> bool:

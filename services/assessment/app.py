@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.assessment.bootstrap import bootstrap
-from services.assessment.entrypoints.http import router
+from services.assessment.bootstrap import bootstrap, on_start
+from services.assessment.entrypoints import catalogue, http
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
 
@@ -18,7 +18,8 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
         registry=deps.registry,
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
-        routers=[router],
+        routers=[catalogue.router, http.router],
+        on_start=lambda: on_start(deps),
     )
     app.state.deps = deps
     return app

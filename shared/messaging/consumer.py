@@ -17,7 +17,7 @@ from shared.events.envelope import Envelope, Event, EventRegistry, InvalidEvent,
 from shared.logging import reset_correlation_id, set_correlation_id
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.outbox import Outbox, RecordSender
-from shared.mongo import INFRASTRUCTURE_ERRORS, Client, in_transaction
+from shared.mongo import INFRASTRUCTURE_ERRORS, Client, ensure_index, in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class IdempotentConsumer:
 
     async def ensure_indexes(self) -> None:
         """Expire processed keys long after Kafka itself has dropped the events they guard."""
-        await self._processed.create_index("processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
+        await ensure_index(self._processed, "processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
 
     async def process(self, records: Sequence[ConsumedRecord]) -> None:
         """Handle a batch: one transaction for all, then one per event if any of them fails."""

@@ -48,6 +48,8 @@ class KafkaSender:
             enable_idempotence=False,
             linger_ms=5,
             max_batch_size=256 * 1024,
+            # Model documents travel whole (a few hundred kB of JSON): compressed, well under 1 MB.
+            compression_type="gzip",
         )
 
     async def start(self) -> None:

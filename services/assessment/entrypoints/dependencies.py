@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.assessment.adapters.models import ModelVersionRepository
 from services.assessment.adapters.probes import ProbeRepository
 from services.assessment.bootstrap import Dependencies
 from shared.errors import Forbidden, Unauthorized
@@ -43,3 +44,11 @@ def get_probes(deps: Deps) -> ProbeRepository:
 
 
 Probes = Annotated[ProbeRepository, Depends(get_probes)]
+
+
+def get_models(deps: Deps) -> ModelVersionRepository:
+    """Return the model-version repository over the service database."""
+    return ModelVersionRepository.in_database(deps.runtime.db)
+
+
+Models = Annotated[ModelVersionRepository, Depends(get_models)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import probe
+from shared.events.contracts import catalogue, probe
 from shared.events.envelope import EventRegistry
 
 
@@ -10,4 +10,5 @@ def build_registry() -> EventRegistry:
     """Return a registry of every event contract and its upcasters."""
     registry = EventRegistry()
     probe.register(registry)
+    catalogue.register(registry)
     return registry

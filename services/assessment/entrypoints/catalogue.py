@@ -1,0 +1,143 @@
+"""HTTP routes of the model catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+
+from services.assessment.domain.catalogue import latest
+from services.assessment.entrypoints.catalogue_schemas import (
+    DiffView,
+    IndicatorView,
+    ModelList,
+    ModelListing,
+    ModelVersionView,
+    Named,
+    ProfileView,
+    VersionView,
+    profile_view,
+)
+from services.assessment.entrypoints.dependencies import Deps, Models, require_operator
+from services.assessment.service_layer import catalogue as cases
+from shared.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/models", tags=["model catalogue"])
+
+_PROBLEM: dict[int | str, dict[str, Any]] = {
+    code: {"content": {"application/problem+json": {}}} for code in (401, 404, 409, 422)
+}
+Version = Annotated[str, "A semantic version, or `latest`."]
+
+
+def _listing(model_id: str, versions: list[Any]) -> ModelListing:
+    newest = latest(versions)
+    return ModelListing(
+        model_id=model_id,
+        latest=newest.version if newest else "",
+        versions=[VersionView.of(v) for v in versions],
+    )
+
+
+@router.get("", response_model=ModelList)
+async def list_models(models: Models) -> ModelList:
+    """List the models of the catalogue and their versions."""
+    grouped = await cases.list_versions(None, repo=models)
+    return ModelList(models=[_listing(model_id, versions) for model_id, versions in grouped.items()])
+
+
+@router.get("/{model_id}", response_model=ModelListing, responses=_PROBLEM)
+async def get_model_versions(model_id: str, models: Models) -> ModelListing:
+    """List the versions of one model."""
+    grouped = await cases.list_versions(model_id, repo=models)
+    return _listing(model_id, grouped[model_id])
+
+
+@router.get("/{model_id}/versions/{version}", response_model=ModelVersionView, responses=_PROBLEM)
+async def get_version(model_id: str, version: Version, models: Models, deps: Deps) -> ModelVersionView:
+    """Return a full version: levers, groupements, indicators, levels and criteria."""
+    summary, model = await cases.get_model(model_id, version, repo=models, cache=deps.models)
+    return ModelVersionView(version=VersionView.of(summary), model=model)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/indicators/{code}", response_model=IndicatorView, responses=_PROBLEM
+)
+async def get_indicator(
+    model_id: str, version: Version, code: str, models: Models, deps: Deps
+) -> IndicatorView:
+    """Return one indicator with its lever and groupement."""
+    model, place = await cases.get_indicator(model_id, version, code, repo=models, cache=deps.models)
+    lever = next(lv for lv in model.levers if lv.code == place.lever)
+    groupement = next(g for g in lever.groupements if g.code == place.groupement)
+    return IndicatorView(
+        model_id=model.model_id,
+        version=model.version,
+        lever=Named(code=lever.code, name=lever.name),
+        groupement=Named(code=groupement.code, name=groupement.name),
+        indicator=place.indicator,
+    )
+
+
+@router.get("/{model_id}/versions/{version}/profiles/{code}", response_model=ProfileView, responses=_PROBLEM)
+async def get_profile(model_id: str, version: Version, code: str, models: Models, deps: Deps) -> ProfileView:
+    """Return a profile (a named subset of indicators, e.g. the SME quick diagnostic)."""
+    model, profile = await cases.get_profile(model_id, version, code, repo=models, cache=deps.models)
+    return profile_view(model, profile)
+
+
+@router.get("/{model_id}/diff", response_model=DiffView, responses=_PROBLEM)
+async def diff(
+    model_id: str,
+    models: Models,
+    deps: Deps,
+    from_version: Annotated[str, Query(alias="from", description="The older version.")],
+    to_version: Annotated[str, Query(alias="to", description="The newer version.")] = cases.LATEST,
+) -> DiffView:
+    """List what changed between two versions of a model."""
+    result = await cases.diff_versions(model_id, from_version, to_version, repo=models, cache=deps.models)
+    return DiffView.of(result)
+
+
+@router.put(
+    "/{model_id}/versions/{version}",
+    response_model=VersionView,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Identical content was already published"},
+        **_PROBLEM,
+        403: _PROBLEM[401],
+    },
+    dependencies=[Depends(require_operator)],
+)
+async def publish(
+    model_id: str,
+    version: str,
+    document: Annotated[
+        dict[str, Any], Body(description="The model document (see GET …/versions/{version}).")
+    ],
+    response: Response,
+    models: Models,
+    deps: Deps,
+) -> VersionView:
+    """Publish a version (operators): 201 new, 200 identical, 409 different content, 422 invalid."""
+    if document.get("model_id") != model_id or document.get("version") != version:
+        raise InvalidInput(
+            "The document's model_id and version must match the URL.",
+            errors=[
+                {"path": "model_id", "message": f"expected {model_id!r}"},
+                {"path": "version", "message": f"expected {version!r}"},
+            ],
+        )
+    runtime = deps.runtime
+    result = await cases.publish_model(
+        document,
+        client=runtime.client,
+        repo=models,
+        outbox=runtime.outbox,
+        cache=deps.models,
+        on_commit=runtime.events_committed,
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return VersionView.of(result.version)

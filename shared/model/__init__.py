@@ -1,0 +1,1 @@
+"""The maturity-model schema every service shares: versioned, immutable data."""
