@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
@@ -27,6 +28,12 @@ def create_client(url: str, *, app_name: str, timeout_ms: int = 5_000) -> Client
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
     )
+
+
+def utc_now() -> datetime:
+    """Return the time as MongoDB stores it (UTC, millisecond precision), so reads equal writes."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 async def in_transaction(client: Client, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:

@@ -2,68 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
-from aiokafka import AIOKafkaConsumer
-from fastapi import FastAPI
 
-from services.assessment.app import create_app
-from services.assessment.settings import AssessmentSettings
 from shared.messaging.topics import events_topic
+from tests.integration.conftest import AUTH, records_with_subject
 from tests.stack import Backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-TOKEN = "operator-" + uuid.uuid4().hex
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def app(backend: Backend) -> AsyncIterator[FastAPI]:
-    settings = AssessmentSettings(
-        environment="test",
-        admin_token=TOKEN,
-        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
-        mongodb_url=backend.mongodb_url,
-        mongodb_database=f"assessment_{uuid.uuid4().hex[:8]}",
-        probe_burst_max=50,
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield client
-
-
-async def _records_with_subject(backend: Backend, subject: str) -> list[Any]:
-    reader = AIOKafkaConsumer(
-        events_topic("assessment"),
-        bootstrap_servers=backend.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await reader.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + 20
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await reader.getmany(timeout_ms=500)
-            found = [r for rs in batch.values() for r in rs if r.key == subject.encode()]
-            if found:
-                return found
-        return []
-    finally:
-        await reader.stop()
 
 
 class TestOperations:
@@ -129,7 +77,7 @@ class TestProbeEvent:
         assert probe["status"] == "pending"
         assert probe["missing"] == ["scoring", "benchmark", "watch"]
 
-        [record] = await _records_with_subject(backend, probe["probe_id"])
+        [record] = await records_with_subject(backend, events_topic("assessment"), probe["probe_id"])
         headers = dict(record.headers)
         assert headers["ce_type"] == b"dimm.assessment.probe.requested.v1"
         assert headers["ce_source"] == b"/dimm/assessment"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -20,7 +19,7 @@ from shared.model.diff import ModelDiff, diff_models
 from shared.model.editions import shipped_editions
 from shared.model.schema import IndicatorPlace, MaturityModel, Profile
 from shared.model.validation import InvalidModel, parse_model
-from shared.mongo import Client, in_transaction
+from shared.mongo import Client, in_transaction, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ async def publish_model(
     existing = await repo.summary(model.model_id, model.version)
     if existing is not None:
         return _same_or_conflict(existing, model)
-    now = datetime.now(UTC)
+    now = utc_now()
     event = ModelPublished(
         model_id=model.model_id,
         version=model.version,

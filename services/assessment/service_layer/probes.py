@@ -16,7 +16,7 @@ from shared.errors import NotFound
 from shared.events.contracts.probe import ANSWERING_SERVICES, ProbeAnswered, ProbeRequested
 from shared.messaging.consumer import Handler, UnitOfWork
 from shared.messaging.outbox import Outbox
-from shared.mongo import Client, in_transaction
+from shared.mongo import Client, in_transaction, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def request_probes(
     count: int, *, client: Client, probes: ProbeRepository, outbox: Outbox, on_commit: Callable[[], None]
 ) -> list[Probe]:
     """Store `count` probes and stage their requested events, committed in chunks."""
-    now = datetime.now(UTC)
+    now = utc_now()
     created = [
         Probe(probe_id=uuid.uuid4().hex, requested_at=now, expected=ANSWERING_SERVICES) for _ in range(count)
     ]
