@@ -11,9 +11,11 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from cryptography.hazmat.primitives import serialization
 
 from dimm.embedded import EmbeddedStack, StackError
 from dimm.model_cli import app as model_app
+from shared.auth import generate_key_pair, load_private_key
 from shared.logging import configure_logging
 from shared.messaging.topics import platform_topics, provision_topics
 
@@ -25,6 +27,8 @@ app.add_typer(model_app, name="model")
 logger = logging.getLogger("dimm")
 
 TOKEN_ENV = "DIMM_ASSESSMENT_ADMIN_TOKEN"
+PRIVATE_KEY_ENV = "DIMM_ASSESSMENT_JWT_PRIVATE_KEY"
+PUBLIC_KEY_ENV = "DIMM_JWT_PUBLIC_KEY"
 DEFAULT_DATA_DIR = Path("var")
 
 
@@ -40,6 +44,26 @@ def _admin_token(data_dir: Path) -> str:
     path.write_text(token + "\n")
     path.chmod(0o600)
     return token
+
+
+def _signing_keys(data_dir: Path) -> None:
+    """Put the token signing key pair in the environment: given, or kept under the data directory."""
+    if os.environ.get(PRIVATE_KEY_ENV):
+        if not os.environ.get(PUBLIC_KEY_ENV):
+            public = load_private_key(os.environ[PRIVATE_KEY_ENV]).public_key()
+            os.environ[PUBLIC_KEY_ENV] = public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode()
+        return
+    private_path, public_path = data_dir / "jwt-ed25519.pem", data_dir / "jwt-ed25519.pub.pem"
+    if not private_path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        private_pem, public_pem = generate_key_pair()
+        private_path.write_text(private_pem)
+        private_path.chmod(0o600)
+        public_path.write_text(public_pem)
+    os.environ[PRIVATE_KEY_ENV] = private_path.read_text()
+    os.environ[PUBLIC_KEY_ENV] = public_path.read_text()
 
 
 @app.command()
@@ -61,6 +85,7 @@ def up(
         if not os.environ.get("MONGODB_URL"):
             os.environ["MONGODB_URL"] = stack.start_mongo()
         os.environ[TOKEN_ENV] = _admin_token(data_dir)
+        _signing_keys(data_dir)
         provision_topics(
             os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
         )
@@ -117,6 +142,15 @@ def doctor(
     typer.echo(render(report))
     if not report.healthy:
         raise typer.Exit(1)
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new token signing key pair as .env lines (DIMM_JWT_PRIVATE_KEY, DIMM_JWT_PUBLIC_KEY)."""
+    private_pem, public_pem = generate_key_pair()
+    for name, pem in (("DIMM_JWT_PRIVATE_KEY", private_pem), ("DIMM_JWT_PUBLIC_KEY", public_pem)):
+        escaped = pem.strip().replace("\n", "\\n")
+        typer.echo(f'{name}="{escaped}"')
 
 
 @app.command()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
 _WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "admin", "password", "dimm"})
 MIN_SECRET_LENGTH = 24
+
+
+def unescape_pem(value: object) -> object:
+    """Accept a PEM written on one line with literal \\n (as in a .env file)."""
+    return value.replace("\\n", "\n") if isinstance(value, str) else value
 
 
 def is_weak_secret(value: SecretStr | None) -> bool:
@@ -42,6 +47,10 @@ class ServiceSettings(BaseSettings):
         "INFO", validation_alias=AliasChoices("log_level", "DIMM_LOG_LEVEL")
     )
     log_json: bool = Field(True, validation_alias=AliasChoices("log_json", "DIMM_LOG_JSON"))
+    jwt_public_key: str | None = Field(
+        None, validation_alias=AliasChoices("jwt_public_key", "DIMM_JWT_PUBLIC_KEY")
+    )
+    jwt_issuer: str = Field("dimm", validation_alias=AliasChoices("jwt_issuer", "DIMM_JWT_ISSUER"))
     mongodb_database: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=1, le=65535)
@@ -57,6 +66,11 @@ class ServiceSettings(BaseSettings):
     consumer_retry_max_seconds: float = Field(5.0, ge=0.0, le=600.0)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
+
+    @field_validator("jwt_public_key", mode="before")
+    @classmethod
+    def _unescape_pem(cls, value: object) -> object:
+        return unescape_pem(value)
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.assessment.bootstrap import bootstrap, on_start
-from services.assessment.entrypoints import catalogue, http
+from services.assessment.entrypoints import accounts, catalogue, diagnostics, http, organisations
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
 
@@ -18,7 +18,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
         registry=deps.registry,
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
-        routers=[catalogue.router, http.router],
+        routers=[accounts.router, organisations.router, diagnostics.router, catalogue.router, http.router],
         on_start=lambda: on_start(deps),
     )
     app.state.deps = deps

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
+from services.assessment.adapters.accounts import AccountRepository
+from services.assessment.adapters.diagnostics import DiagnosticRepository
+from services.assessment.adapters.idempotency import IdempotencyRepository
 from services.assessment.adapters.models import ModelVersionRepository
+from services.assessment.adapters.organisations import OrganisationRepository
 from services.assessment.entrypoints.consumers import subscription
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.catalogue import ModelCache, load_shipped_editions
 from services.assessment.settings import AssessmentSettings
+from shared.auth import TokenIssuer, TokenVerifier, load_private_key
 from shared.runtime import Database, ServiceRuntime
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -23,23 +33,59 @@ class Dependencies:
     metrics: AssessmentMetrics
     runtime: ServiceRuntime
     models: ModelCache
+    issuer: TokenIssuer
+    verifier: TokenVerifier
+
+    @property
+    def token_ttl(self) -> timedelta:
+        """Return how long an access token lives."""
+        return timedelta(seconds=self.settings.access_token_ttl_seconds)
+
+    @property
+    def respondent_ttl(self) -> timedelta:
+        """Return how long a respondent's invitation token lives."""
+        return timedelta(days=self.settings.respondent_token_ttl_days)
 
 
 def bootstrap(settings: AssessmentSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
     metrics = AssessmentMetrics(registry)
+    issuer = TokenIssuer(_signing_key(settings), issuer=settings.jwt_issuer)
+    ttl = settings.idempotency_ttl_hours * 3600
+
+    async def index_setup(db: Database) -> None:
+        await ensure_indexes(db, idempotency_ttl_seconds=ttl)
+
     runtime = ServiceRuntime(
-        settings, registry=registry, subscription=subscription(metrics), index_setup=ensure_indexes
+        settings, registry=registry, subscription=subscription(metrics), index_setup=index_setup
     )
     return Dependencies(
-        settings=settings, registry=registry, metrics=metrics, runtime=runtime, models=ModelCache()
+        settings=settings,
+        registry=registry,
+        metrics=metrics,
+        runtime=runtime,
+        models=ModelCache(),
+        issuer=issuer,
+        verifier=TokenVerifier([issuer.public_key], issuer=settings.jwt_issuer),
     )
 
 
-async def ensure_indexes(db: Database) -> None:
+def _signing_key(settings: AssessmentSettings) -> Ed25519PrivateKey:
+    if settings.jwt_private_key is not None:
+        return load_private_key(settings.jwt_private_key.get_secret_value())
+    # Development only (the settings refuse this elsewhere): tokens die with the process.
+    logger.warning("no DIMM_ASSESSMENT_JWT_PRIVATE_KEY: signing tokens with a key made for this run only")
+    return Ed25519PrivateKey.generate()
+
+
+async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int) -> None:
     """Create the indexes the service's repositories rely on."""
     await ModelVersionRepository.in_database(db).ensure_indexes()
+    await AccountRepository(db).ensure_indexes()
+    await OrganisationRepository(db).ensure_indexes()
+    await DiagnosticRepository(db).ensure_indexes()
+    await IdempotencyRepository(db).ensure_indexes(idempotency_ttl_seconds)
 
 
 async def on_start(deps: Dependencies) -> None:

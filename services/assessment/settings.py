@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import MIN_SECRET_LENGTH, ServiceSettings, is_weak_secret
+from shared.auth import load_private_key
+from shared.settings import MIN_SECRET_LENGTH, ServiceSettings, is_weak_secret, unescape_pem
 
 
 class AssessmentSettings(ServiceSettings):
@@ -18,6 +19,17 @@ class AssessmentSettings(ServiceSettings):
     service_name: str = "assessment"
     admin_token: SecretStr | None = None
     probe_burst_max: int = Field(1000, ge=1, le=10_000)
+    jwt_private_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("jwt_private_key", "DIMM_ASSESSMENT_JWT_PRIVATE_KEY")
+    )
+    access_token_ttl_seconds: int = Field(900, ge=60, le=86_400)
+    respondent_token_ttl_days: int = Field(30, ge=1, le=365)
+    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
+
+    @field_validator("jwt_private_key", mode="before")
+    @classmethod
+    def _unescape_private_pem(cls, value: object) -> object:
+        return unescape_pem(value)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> AssessmentSettings:
@@ -26,4 +38,15 @@ class AssessmentSettings(ServiceSettings):
                 "DIMM_ASSESSMENT_ADMIN_TOKEN must be set to a random secret of at least "
                 f"{MIN_SECRET_LENGTH} characters outside development"
             )
+        if self.environment != "development" and self.jwt_private_key is None:
+            raise ValueError(
+                "DIMM_ASSESSMENT_JWT_PRIVATE_KEY (Ed25519 private key, PEM) is required outside development"
+            )
+        if self.jwt_private_key is not None:
+            try:
+                load_private_key(self.jwt_private_key.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(
+                    "DIMM_ASSESSMENT_JWT_PRIVATE_KEY is not an Ed25519 private key in PEM"
+                ) from exc
         return self

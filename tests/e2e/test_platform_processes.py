@@ -19,6 +19,7 @@ from pymongo import MongoClient
 
 from dimm.doctor import render, run_doctor
 from dimm.embedded import free_port
+from shared.auth import generate_key_pair
 from shared.events.contracts.probe import ANSWERING_SERVICES
 from tests.stack import Backend, embedded_backend
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 SERVICES = ("assessment", *ANSWERING_SERVICES)
 TOKEN = "e2e-operator-token-" + uuid.uuid4().hex
+PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 BURST_REQUESTS, PROBES_PER_REQUEST = 10, 100
 
 
@@ -52,6 +54,8 @@ class Platform:
             "MONGODB_URL": self.backend.mongodb_url,
             "DIMM_ENVIRONMENT": "test",
             "DIMM_ASSESSMENT_ADMIN_TOKEN": TOKEN,
+            "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": PRIVATE_KEY,
+            "DIMM_JWT_PUBLIC_KEY": PUBLIC_KEY,
             f"DIMM_{service.upper()}_MONGODB_DATABASE": self.database(service),
         }
         port = self.ports.setdefault(service, free_port())

@@ -31,7 +31,8 @@ class TestValidate:
         result = runner.invoke(app, ["model", "validate", str(path)])
         assert result.exit_code == 1
         assert "2 problem(s)" in result.output
-        assert "levers[0].groupements[0].indicators[0].coefficient: coefficient 5 is not 1, 2 or 3" in result.output
+        expected = "levers[0].groupements[0].indicators[0].coefficient: coefficient 5 is not 1, 2 or 3"
+        assert expected in result.output
         assert "profiles[0].indicators: unknown indicator 'ZZ9'" in result.output
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import catalogue, probe
+from shared.events.contracts import assessment, catalogue, probe
 from shared.events.envelope import EventRegistry
 
 
@@ -11,4 +11,5 @@ def build_registry() -> EventRegistry:
     registry = EventRegistry()
     probe.register(registry)
     catalogue.register(registry)
+    assessment.register(registry)
     return registry

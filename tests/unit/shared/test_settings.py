@@ -7,8 +7,10 @@ from pydantic import ValidationError
 
 from services.assessment.settings import AssessmentSettings
 from services.scoring.settings import ScoringSettings
+from shared.auth import generate_key_pair
 
 STRONG = "k7Vq2pX9rT4mW8zL1nB5cY3hJ6"
+PRIVATE_KEY, _ = generate_key_pair()
 
 
 @pytest.fixture(autouse=True)
@@ -57,10 +59,12 @@ class TestOperatorToken:
     @pytest.mark.parametrize("token", [None, "", "changeme", "admin", "short-token"])
     def test_outside_development_a_weak_or_missing_token_is_refused(self, token: str | None) -> None:
         with pytest.raises(ValidationError, match="ADMIN_TOKEN"):
-            AssessmentSettings(environment="production", admin_token=token)
+            AssessmentSettings(environment="production", admin_token=token, jwt_private_key=PRIVATE_KEY)
 
     def test_outside_development_a_strong_token_is_accepted(self) -> None:
-        settings = AssessmentSettings(environment="production", admin_token=STRONG)
+        settings = AssessmentSettings(
+            environment="production", admin_token=STRONG, jwt_private_key=PRIVATE_KEY
+        )
         assert settings.admin_token is not None
         assert settings.admin_token.get_secret_value() == STRONG
 
@@ -68,4 +72,16 @@ class TestOperatorToken:
         assert AssessmentSettings().admin_token is None
 
     def test_the_token_never_shows_in_a_repr(self) -> None:
-        assert STRONG not in repr(AssessmentSettings(environment="test", admin_token=STRONG))
+        settings = AssessmentSettings(environment="test", admin_token=STRONG, jwt_private_key=PRIVATE_KEY)
+        assert STRONG not in repr(settings)
+        assert "PRIVATE KEY" not in repr(settings)
+
+
+class TestSigningKey:
+    def test_outside_development_a_signing_key_is_required(self) -> None:
+        with pytest.raises(ValidationError, match="JWT_PRIVATE_KEY"):
+            AssessmentSettings(environment="production", admin_token=STRONG)
+
+    def test_a_signing_key_that_is_not_ed25519_pem_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="not an Ed25519 private key"):
+            AssessmentSettings(environment="test", admin_token=STRONG, jwt_private_key="-----BEGIN nonsense")

@@ -1,0 +1,140 @@
+"""HTTP routes of accounts, API keys, the OAuth2 token endpoint and the JWKS."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, status
+from fastapi.responses import JSONResponse
+
+from services.assessment.entrypoints.account_schemas import (
+    AccountCreate,
+    AccountView,
+    ApiKeyCreate,
+    ApiKeyList,
+    ApiKeyView,
+    IssuedKeyView,
+    TokenView,
+)
+from services.assessment.entrypoints.dependencies import Accounts, Caller, Deps, Idempotency, require_operator
+from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
+from services.assessment.service_layer import accounts as cases
+from shared.auth import jwk
+from shared.errors import InvalidInput
+
+router = APIRouter(tags=["accounts and access"])
+_PROBLEM: dict[int | str, dict[str, Any]] = {
+    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 409, 422)
+}
+
+
+@router.post(
+    "/v1/accounts",
+    status_code=201,
+    response_model=AccountView,
+    responses=_PROBLEM,
+    dependencies=[Depends(require_operator)],
+)
+async def create_account(
+    body: AccountCreate, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create an account (operator)."""
+
+    async def action() -> AccountView:
+        return AccountView.of(await cases.create_account(body.name, body.plan, accounts=accounts))
+
+    return await idempotent(idem, scope="operator:accounts", key=key, payload=body, action=action)
+
+
+@router.get(
+    "/v1/accounts/{account_id}",
+    response_model=AccountView,
+    responses=_PROBLEM,
+    dependencies=[Depends(require_operator)],
+)
+async def get_account(account_id: str, accounts: Accounts) -> AccountView:
+    """Return an account (operator)."""
+    return AccountView.of(await cases.get_account(account_id, accounts=accounts))
+
+
+@router.post(
+    "/v1/accounts/{account_id}/api-keys",
+    status_code=201,
+    response_model=IssuedKeyView,
+    responses=_PROBLEM,
+    dependencies=[Depends(require_operator)],
+)
+async def create_key_for(
+    account_id: str, body: ApiKeyCreate, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Give an account its first (or any) API key (operator); the secret is shown once."""
+
+    async def action() -> IssuedKeyView:
+        issued = await cases.create_api_key(account_id, body.name, body.scopes, accounts=accounts)
+        return IssuedKeyView(**ApiKeyView.of(issued.key).model_dump(), client_secret=issued.client_secret)
+
+    return await idempotent(
+        idem, scope=f"operator:keys:{account_id}", key=key, payload=body, action=action, holds_secret=True
+    )
+
+
+@router.get("/v1/api-keys", response_model=ApiKeyList, responses=_PROBLEM)
+async def list_keys(caller: Caller, accounts: Accounts) -> ApiKeyList:
+    """List the calling account's API keys."""
+    caller.require("keys:manage")
+    return ApiKeyList(keys=[ApiKeyView.of(k) for k in await accounts.keys(caller.account_id)])
+
+
+@router.post("/v1/api-keys", status_code=201, response_model=IssuedKeyView, responses=_PROBLEM)
+async def create_key(
+    body: ApiKeyCreate, caller: Caller, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create an API key for the calling account; the secret is shown once."""
+    caller.require("keys:manage")
+
+    async def action() -> IssuedKeyView:
+        issued = await cases.create_api_key(caller.account_id, body.name, body.scopes, accounts=accounts)
+        return IssuedKeyView(**ApiKeyView.of(issued.key).model_dump(), client_secret=issued.client_secret)
+
+    return await idempotent(
+        idem, scope=f"{caller.account_id}:keys", key=key, payload=body, action=action, holds_secret=True
+    )
+
+
+@router.delete("/v1/api-keys/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
+async def revoke_key(client_id: str, caller: Caller, accounts: Accounts, deps: Deps) -> None:
+    """Revoke one of the calling account's keys; tokens it obtained stop working."""
+    caller.require("keys:manage")
+    runtime = deps.runtime
+    await cases.revoke_api_key(
+        caller.account_id, client_id, client=runtime.client, accounts=accounts, outbox=runtime.outbox
+    )
+    runtime.events_committed()
+
+
+@router.post("/v1/oauth/token", response_model=TokenView, responses=_PROBLEM)
+async def token(
+    accounts: Accounts,
+    deps: Deps,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str, Form(max_length=128)],
+    client_secret: Annotated[str, Form(max_length=256)],
+    scope: Annotated[str | None, Form(max_length=1000)] = None,
+) -> TokenView:
+    """Exchange client credentials for a short-lived access token (OAuth2 client credentials)."""
+    if grant_type != "client_credentials":
+        raise InvalidInput(
+            "Only the client_credentials grant is supported.",
+            errors=[{"path": "grant_type", "message": "unsupported_grant_type"}],
+        )
+    ttl = deps.token_ttl
+    access_token, scopes = await cases.issue_token(
+        client_id, client_secret, scope, accounts=accounts, issuer=deps.issuer, ttl=ttl
+    )
+    return TokenView(access_token=access_token, expires_in=int(ttl.total_seconds()), scope=" ".join(scopes))
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(deps: Deps) -> dict[str, list[dict[str, str]]]:
+    """Publish the public key that verifies this platform's access tokens."""
+    return {"keys": [jwk(deps.issuer.public_key)]}

@@ -1,0 +1,238 @@
+"""HTTP bodies of diagnostics, respondents and answers (never reused as events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from services.assessment.domain.diagnostic import completeness
+from services.assessment.domain.records import DiagnosticRecord, Evidence, Respondent, StoredAnswer
+
+Text = Annotated[str, Field(max_length=5000)]
+_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiagnosticCreate(_Body):
+    """What to assess against: a model version and a scope."""
+
+    model_id: str = Field("dimm", max_length=64)
+    model_version: str = Field("latest", max_length=64, description="A semantic version, or `latest`.")
+    scope: str = Field(
+        "full", max_length=64, description="`full`, or the code of one of the model's profiles."
+    )
+
+
+class RespondentCreate(_Body):
+    """Someone to invite."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Annotated[
+        str, Field(min_length=1, max_length=100, description="e.g. direction, marketing, RH, DSI")
+    ]
+
+
+class RespondentView(BaseModel):
+    """A respondent."""
+
+    respondent_id: str
+    name: str
+    role: str
+    invited_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, respondent: Respondent) -> RespondentView:
+        """Present a respondent."""
+        return cls(**respondent.__dict__)
+
+
+class RespondentInvitation(BaseModel):
+    """A new respondent and the token that lets them answer this diagnostic only."""
+
+    respondent: RespondentView
+    token: str
+
+
+class EvidenceBody(_Body):
+    """A link or a note backing an answer, optionally tied to one criterion."""
+
+    kind: Literal["url", "note"]
+    value: Annotated[str, Field(min_length=1, max_length=2000)]
+    criterion_id: str | None = Field(None, max_length=32)
+
+    @model_validator(mode="after")
+    def _url_is_a_url(self) -> EvidenceBody:
+        if self.kind == "url":
+            try:
+                _URL.validate_python(self.value)
+            except ValidationError as exc:
+                raise ValueError("an evidence of kind url needs an http(s) URL") from exc
+        return self
+
+    def to_domain(self) -> Evidence:
+        """Return the domain value."""
+        return Evidence(self.kind, self.value, self.criterion_id)
+
+
+class AnswerBody(_Body):
+    """One of: a level, the criteria met, or N/A; with an optional comment and evidence."""
+
+    level: int | None = Field(None, ge=0, le=5)
+    criteria_met: list[Annotated[str, Field(max_length=32)]] | None = Field(None, max_length=100)
+    not_applicable: bool = False
+    comment: Text = ""
+    evidence: list[EvidenceBody] = Field(default_factory=list, max_length=50)
+
+
+class AnswerView(BaseModel):
+    """A respondent's answer."""
+
+    respondent_id: str
+    indicator: str
+    level: int | None
+    not_applicable: bool
+    criteria_met: list[str]
+    comment: str
+    evidence: list[EvidenceBody]
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, stored: StoredAnswer) -> AnswerView:
+        """Present a stored answer."""
+        a = stored.answer
+        return cls(
+            respondent_id=a.respondent_id,
+            indicator=a.indicator,
+            level=a.level,
+            not_applicable=a.not_applicable,
+            criteria_met=list(a.criteria_met),
+            comment=a.comment,
+            updated_at=stored.updated_at,
+            evidence=[
+                EvidenceBody(kind=e.kind, value=e.value, criterion_id=e.criterion_id) for e in stored.evidence
+            ],
+        )
+
+
+class AnswerList(BaseModel):
+    """Answers of a diagnostic."""
+
+    answers: list[AnswerView]
+
+
+class ValidationBody(_Body):
+    """The validated level of an indicator, set by the owner or the expert."""
+
+    level: int | None = Field(None, ge=0, le=5)
+    not_applicable: bool = False
+    comment: Text = ""
+
+
+class IndicatorState(BaseModel):
+    """Where one indicator stands."""
+
+    code: str
+    lever: str
+    groupement: str
+    level: int | None
+    not_applicable: bool
+    source: str
+    respondent_levels: list[int]
+    divergent: bool
+
+
+class LeverCompleteness(BaseModel):
+    """Settled indicators of one lever."""
+
+    settled: int
+    applicable: int
+
+
+class CompletenessView(BaseModel):
+    """How far the answering has gone."""
+
+    settled: int
+    applicable: int
+    ratio: float
+    per_lever: dict[str, LeverCompleteness]
+
+
+class DiagnosticView(BaseModel):
+    """A diagnostic: scope, status, respondents, consolidated levels, completeness, divergences."""
+
+    diagnostic_id: str
+    organisation_id: str
+    model_id: str
+    model_version: str
+    scope: str
+    status: str
+    opened_at: datetime
+    status_at: dict[str, datetime]
+    profile: dict[str, str]
+    respondents: list[RespondentView]
+    completeness: CompletenessView
+    divergences: list[str]
+    indicators: list[IndicatorState]
+
+
+class DiagnosticSummary(BaseModel):
+    """A diagnostic in a list."""
+
+    diagnostic_id: str
+    model_id: str
+    model_version: str
+    scope: str
+    status: str
+    opened_at: datetime
+
+
+class DiagnosticList(BaseModel):
+    """An organisation's diagnostics."""
+
+    diagnostics: list[DiagnosticSummary]
+
+
+def diagnostic_view(record: DiagnosticRecord, answers: list[StoredAnswer]) -> DiagnosticView:
+    """Present a diagnostic with its consolidation."""
+    consolidated = record.consolidate([s.answer for s in answers])
+    done = completeness(list(record.indicators), consolidated)
+    return DiagnosticView(
+        diagnostic_id=record.diagnostic_id,
+        organisation_id=record.organisation_id,
+        model_id=record.model_id,
+        model_version=record.model_version,
+        scope=record.scope,
+        status=record.status,
+        opened_at=record.opened_at,
+        status_at=record.status_at,
+        profile=record.profile,
+        respondents=[RespondentView.of(r) for r in record.respondents],
+        completeness=CompletenessView(
+            settled=done.settled,
+            applicable=done.applicable,
+            ratio=round(done.ratio, 4),
+            per_lever={
+                lever: LeverCompleteness(settled=s, applicable=t) for lever, (s, t) in done.per_lever.items()
+            },
+        ),
+        divergences=[code for code, c in consolidated.items() if c.divergent],
+        indicators=[
+            IndicatorState(
+                code=i.code,
+                lever=i.lever,
+                groupement=i.groupement,
+                level=consolidated[i.code].level,
+                not_applicable=consolidated[i.code].not_applicable,
+                source=consolidated[i.code].source,
+                respondent_levels=sorted(consolidated[i.code].levels),
+                divergent=consolidated[i.code].divergent,
+            )
+            for i in record.indicators
+        ],
+    )

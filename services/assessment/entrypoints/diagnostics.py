@@ -1,0 +1,237 @@
+"""HTTP routes of diagnostics, respondents, answers, validation, submission and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
+
+from services.assessment.entrypoints.dependencies import Caller, CatalogueDep, Deps, Idempotency, StorageDep
+from services.assessment.entrypoints.diagnostic_schemas import (
+    AnswerBody,
+    AnswerList,
+    AnswerView,
+    DiagnosticCreate,
+    DiagnosticList,
+    DiagnosticSummary,
+    DiagnosticView,
+    RespondentCreate,
+    RespondentInvitation,
+    RespondentView,
+    ValidationBody,
+    diagnostic_view,
+)
+from services.assessment.entrypoints.exports import export_csv, export_json
+from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
+from services.assessment.service_layer import diagnostics as cases
+from services.assessment.service_layer import organisations as orgs
+
+router = APIRouter(prefix="/v1", tags=["diagnostics"])
+_PROBLEM: dict[int | str, dict[str, Any]] = {
+    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 409, 422)
+}
+
+
+async def _view(record: Any, storage: StorageDep) -> DiagnosticView:
+    return diagnostic_view(record, await storage.diagnostics.answers(record.diagnostic_id))
+
+
+@router.post(
+    "/organisations/{organisation_id}/diagnostics",
+    status_code=201,
+    response_model=DiagnosticView,
+    responses=_PROBLEM,
+)
+async def open_diagnostic(
+    organisation_id: str,
+    body: DiagnosticCreate,
+    caller: Caller,
+    storage: StorageDep,
+    models: CatalogueDep,
+    idem: Idempotency,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Open a draft diagnostic on a model version (the latest by default), full or on a profile."""
+
+    async def action() -> DiagnosticView:
+        record = await cases.open_diagnostic(
+            caller,
+            organisation_id,
+            model_id=body.model_id,
+            version=body.model_version,
+            scope=body.scope,
+            storage=storage,
+            models=models,
+        )
+        return diagnostic_view(record, [])
+
+    return await idempotent(
+        idem, scope=f"{caller.account_id}:diagnostics:{organisation_id}", key=key, payload=body, action=action
+    )
+
+
+@router.get("/organisations/{organisation_id}/diagnostics", response_model=DiagnosticList, responses=_PROBLEM)
+async def list_diagnostics(organisation_id: str, caller: Caller, storage: StorageDep) -> DiagnosticList:
+    """List an organisation's diagnostics, oldest first."""
+    caller.require("diagnostics:read")
+    await orgs.get(caller.account_id, organisation_id, organisations=storage.organisations)
+    records = await storage.diagnostics.for_organisation(caller.account_id, organisation_id)
+    return DiagnosticList(
+        diagnostics=[
+            DiagnosticSummary(
+                diagnostic_id=r.diagnostic_id,
+                model_id=r.model_id,
+                model_version=r.model_version,
+                scope=r.scope,
+                status=r.status,
+                opened_at=r.opened_at,
+            )
+            for r in records
+        ]
+    )
+
+
+@router.get("/diagnostics/{diagnostic_id}", response_model=DiagnosticView, responses=_PROBLEM)
+async def get_diagnostic(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+    """Return a diagnostic with its completeness per lever, consolidated levels and divergences."""
+    return await _view(await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics), storage)
+
+
+@router.post(
+    "/diagnostics/{diagnostic_id}/respondents",
+    status_code=201,
+    response_model=RespondentInvitation,
+    responses=_PROBLEM,
+)
+async def invite(
+    diagnostic_id: str,
+    body: RespondentCreate,
+    caller: Caller,
+    storage: StorageDep,
+    deps: Deps,
+    idem: Idempotency,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Invite a respondent; their token lets them answer this diagnostic only."""
+
+    async def action() -> RespondentInvitation:
+        respondent, token = await cases.invite(
+            caller,
+            diagnostic_id,
+            name=body.name,
+            role=body.role,
+            storage=storage,
+            issuer=deps.issuer,
+            ttl=deps.respondent_ttl,
+        )
+        return RespondentInvitation(respondent=RespondentView.of(respondent), token=token)
+
+    return await idempotent(
+        idem,
+        scope=f"{caller.account_id}:respondents:{diagnostic_id}",
+        key=key,
+        payload=body,
+        action=action,
+        holds_secret=True,
+    )
+
+
+@router.delete(
+    "/diagnostics/{diagnostic_id}/respondents/{respondent_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_PROBLEM,
+)
+async def revoke_respondent(
+    diagnostic_id: str, respondent_id: str, caller: Caller, storage: StorageDep
+) -> None:
+    """Withdraw a respondent's access; their answers stay."""
+    await cases.revoke_respondent(caller, diagnostic_id, respondent_id, storage=storage)
+
+
+@router.put(
+    "/diagnostics/{diagnostic_id}/respondents/{respondent_id}/answers/{code}",
+    response_model=AnswerView,
+    responses=_PROBLEM,
+)
+async def put_answer(
+    diagnostic_id: str,
+    respondent_id: str,
+    code: str,
+    body: AnswerBody,
+    caller: Caller,
+    storage: StorageDep,
+    models: CatalogueDep,
+) -> AnswerView:
+    """Record a respondent's answer on an indicator (idempotent); criteria met give the level cumulatively."""
+    given = cases.AnswerInput(
+        level=body.level,
+        criteria_met=body.criteria_met,
+        not_applicable=body.not_applicable,
+        comment=body.comment,
+        evidence=[e.to_domain() for e in body.evidence],
+    )
+    stored = await cases.put_answer(
+        caller, diagnostic_id, respondent_id, code, given, storage=storage, models=models
+    )
+    return AnswerView.of(stored)
+
+
+@router.get("/diagnostics/{diagnostic_id}/answers", response_model=AnswerList, responses=_PROBLEM)
+async def list_answers(diagnostic_id: str, caller: Caller, storage: StorageDep) -> AnswerList:
+    """List the answers (a respondent sees their own)."""
+    await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
+    answers = await storage.diagnostics.answers(diagnostic_id)
+    if caller.respondent_id is not None:
+        answers = [a for a in answers if a.answer.respondent_id == caller.respondent_id]
+    return AnswerList(answers=[AnswerView.of(a) for a in answers])
+
+
+@router.put(
+    "/diagnostics/{diagnostic_id}/validations/{code}", response_model=DiagnosticView, responses=_PROBLEM
+)
+async def validate(
+    diagnostic_id: str, code: str, body: ValidationBody, caller: Caller, storage: StorageDep
+) -> DiagnosticView:
+    """Set the validated level of an indicator (owner or expert): it wins over the respondents' levels."""
+    record = await cases.validate_level(
+        caller,
+        diagnostic_id,
+        code,
+        level=body.level,
+        not_applicable=body.not_applicable,
+        comment=body.comment,
+        storage=storage,
+    )
+    return await _view(record, storage)
+
+
+@router.post("/diagnostics/{diagnostic_id}/submit", response_model=DiagnosticView, responses=_PROBLEM)
+async def submit(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+    """Submit for scoring; 409 listing every indicator still missing a level or an N/A."""
+    return await _view(await cases.submit(caller, diagnostic_id, storage=storage), storage)
+
+
+@router.post("/diagnostics/{diagnostic_id}/withdraw", response_model=DiagnosticView, responses=_PROBLEM)
+async def withdraw(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+    """Withdraw a draft or submitted diagnostic."""
+    return await _view(await cases.withdraw(caller, diagnostic_id, storage=storage), storage)
+
+
+@router.get("/diagnostics/{diagnostic_id}/export.json", responses=_PROBLEM)
+async def export_as_json(diagnostic_id: str, caller: Caller, storage: StorageDep) -> dict[str, Any]:
+    """Export the diagnostic with every answer and its evidence, as JSON."""
+    record = await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
+    return export_json(record, await storage.diagnostics.answers(diagnostic_id))
+
+
+@router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
+async def export_as_csv(diagnostic_id: str, caller: Caller, storage: StorageDep) -> Response:
+    """Export one row per indicator and respondent, as CSV."""
+    record = await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
+    body = export_csv(record, await storage.diagnostics.answers(diagnostic_id))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{diagnostic_id}.csv"'},
+    )
