@@ -131,11 +131,14 @@ def encode_cursor(organisation_id: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """Read a cursor back, refusing one we did not make."""
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    if not decoded.startswith("org_") or encode_cursor(decoded) != cursor:
         raise InvalidInput(
             "The cursor is not valid.", errors=[{"path": "cursor", "message": "invalid cursor"}]
-        ) from exc
+        )
+    return decoded
 
 
 async def page(
