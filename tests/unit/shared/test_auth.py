@@ -1,0 +1,84 @@
+"""Access tokens: EdDSA signature, expiry, issuer, key ids, scopes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.assessment.domain.account import granted_scopes, hash_secret, new_credentials
+from shared.auth import Principal, TokenIssuer, TokenVerifier, generate_key_pair, load_private_key
+from shared.errors import Forbidden, Unauthorized
+
+PRIVATE, _ = generate_key_pair()
+OTHER_PRIVATE, _ = generate_key_pair()
+
+
+def _issuer(pem: str = PRIVATE, issuer: str = "dimm") -> TokenIssuer:
+    return TokenIssuer(load_private_key(pem), issuer=issuer)
+
+
+def _principal(**extra: str) -> Principal:
+    return Principal("acc_1", frozenset({"organisations:read"}), "premium", "jti-1", **extra)
+
+
+class TestTokens:
+    def test_a_token_round_trips(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_principal(client_id="dimm_ck_1"), ttl=timedelta(minutes=5))
+        principal = TokenVerifier([issuer.public_key], issuer="dimm").verify(token)
+        assert principal == _principal(client_id="dimm_ck_1")
+
+    def test_a_respondent_token_carries_its_diagnostic(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_principal(diagnostic_id="dg_1", respondent_id="rsp_1"), ttl=timedelta(days=1))
+        principal = TokenVerifier([issuer.public_key], issuer="dimm").verify(token)
+        assert (principal.diagnostic_id, principal.respondent_id, principal.is_respondent) == (
+            "dg_1",
+            "rsp_1",
+            True,
+        )
+
+    def test_an_expired_token_is_refused(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_principal(), ttl=timedelta(seconds=-1))
+        with pytest.raises(Unauthorized, match="expired"):
+            TokenVerifier([issuer.public_key], issuer="dimm").verify(token)
+
+    def test_another_key_is_refused(self) -> None:
+        token = _issuer(OTHER_PRIVATE).issue(_principal(), ttl=timedelta(minutes=5))
+        with pytest.raises(Unauthorized, match="unknown key"):
+            TokenVerifier([_issuer().public_key], issuer="dimm").verify(token)
+
+    def test_another_issuer_is_refused(self) -> None:
+        issuer = _issuer(issuer="someone-else")
+        token = issuer.issue(_principal(), ttl=timedelta(minutes=5))
+        with pytest.raises(Unauthorized):
+            TokenVerifier([issuer.public_key], issuer="dimm").verify(token)
+
+    def test_garbage_is_refused(self) -> None:
+        with pytest.raises(Unauthorized):
+            TokenVerifier([_issuer().public_key], issuer="dimm").verify("not.a.token")
+
+    def test_a_verifier_without_keys_says_so(self) -> None:
+        with pytest.raises(Unauthorized, match="DIMM_JWT_PUBLIC_KEY"):
+            TokenVerifier([], issuer="dimm").verify("x")
+
+    def test_a_missing_scope_is_forbidden(self) -> None:
+        with pytest.raises(Forbidden, match="organisations:write"):
+            _principal().require("organisations:write")
+
+
+class TestCredentials:
+    def test_secrets_are_kept_hashed_and_checked(self) -> None:
+        client_id, secret = new_credentials()
+        assert client_id.startswith("dimm_ck_")
+        assert secret.startswith("dimm_sk_")
+        assert hash_secret(secret) != secret
+        assert len(hash_secret(secret)) == 64
+
+    def test_a_token_may_narrow_but_never_widen_the_scopes(self) -> None:
+        allowed = ("diagnostics:read", "organisations:read")
+        assert granted_scopes(None, allowed) == allowed
+        assert granted_scopes("organisations:read", allowed) == ("organisations:read",)
+        assert granted_scopes("keys:manage", allowed) is None
