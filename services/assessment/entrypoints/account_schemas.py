@@ -92,11 +92,15 @@ class OrganisationCreate(_Body):
     """A new organisation."""
 
     name: Name
-    sector: str = Field(max_length=64, description="A sector code of the model (see the catalogue).")
+    sector: str = Field(
+        max_length=64, description="A sector code of the model (see the catalogue).", examples=["commerce"]
+    )
     headcount: int = Field(ge=0, le=10_000_000, description="Staff; gives the INSEE size band.")
-    region: str = Field(max_length=64, description="A French region code, or hors-france.")
+    region: str = Field(
+        max_length=64, description="A French region code, or hors-france.", examples=["bretagne"]
+    )
     organisation_type: OrganisationType
-    siren: str | None = Field(None, pattern=r"^[0-9]{9}$")
+    siren: str | None = Field(None, pattern=r"^[0-9]{9}$", examples=["732829320"])
 
 
 class OrganisationPatch(_Body):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
 from services.assessment.domain.catalogue import latest
 from services.assessment.entrypoints.catalogue_schemas import (
@@ -27,7 +27,9 @@ router = APIRouter(prefix="/v1/models", tags=["model catalogue"])
 _PROBLEM: dict[int | str, dict[str, Any]] = {
     code: {"content": {"application/problem+json": {}}} for code in (401, 404, 409, 422)
 }
-Version = Annotated[str, "A semantic version, or `latest`."]
+Version = Annotated[str, Path(description="A semantic version, or `latest`.", examples=["2.0.0", "latest"])]
+ModelId = Annotated[str, Path(description="The model's id.", examples=["dimm"])]
+Code = Annotated[str, Path(description="An indicator or profile code.", examples=["SP1", "pme-10-priorites"])]
 
 
 def _listing(model_id: str, versions: list[Any]) -> ModelListing:
@@ -47,14 +49,14 @@ async def list_models(models: Models) -> ModelList:
 
 
 @router.get("/{model_id}", response_model=ModelListing, responses=_PROBLEM)
-async def get_model_versions(model_id: str, models: Models) -> ModelListing:
+async def get_model_versions(model_id: ModelId, models: Models) -> ModelListing:
     """List the versions of one model."""
     grouped = await cases.list_versions(model_id, repo=models)
     return _listing(model_id, grouped[model_id])
 
 
 @router.get("/{model_id}/versions/{version}", response_model=ModelVersionView, responses=_PROBLEM)
-async def get_version(model_id: str, version: Version, models: Models, deps: Deps) -> ModelVersionView:
+async def get_version(model_id: ModelId, version: Version, models: Models, deps: Deps) -> ModelVersionView:
     """Return a full version: levers, groupements, indicators, levels and criteria."""
     summary, model = await cases.get_model(model_id, version, repo=models, cache=deps.models)
     return ModelVersionView(version=VersionView.of(summary), model=model)
@@ -64,7 +66,7 @@ async def get_version(model_id: str, version: Version, models: Models, deps: Dep
     "/{model_id}/versions/{version}/indicators/{code}", response_model=IndicatorView, responses=_PROBLEM
 )
 async def get_indicator(
-    model_id: str, version: Version, code: str, models: Models, deps: Deps
+    model_id: ModelId, version: Version, code: Code, models: Models, deps: Deps
 ) -> IndicatorView:
     """Return one indicator with its lever and groupement."""
     model, place = await cases.get_indicator(model_id, version, code, repo=models, cache=deps.models)
@@ -80,7 +82,9 @@ async def get_indicator(
 
 
 @router.get("/{model_id}/versions/{version}/profiles/{code}", response_model=ProfileView, responses=_PROBLEM)
-async def get_profile(model_id: str, version: Version, code: str, models: Models, deps: Deps) -> ProfileView:
+async def get_profile(
+    model_id: ModelId, version: Version, code: Code, models: Models, deps: Deps
+) -> ProfileView:
     """Return a profile (a named subset of indicators, e.g. the SME quick diagnostic)."""
     model, profile = await cases.get_profile(model_id, version, code, repo=models, cache=deps.models)
     return profile_view(model, profile)
@@ -88,7 +92,7 @@ async def get_profile(model_id: str, version: Version, code: str, models: Models
 
 @router.get("/{model_id}/diff", response_model=DiffView, responses=_PROBLEM)
 async def diff(
-    model_id: str,
+    model_id: ModelId,
     models: Models,
     deps: Deps,
     from_version: Annotated[str, Query(alias="from", description="The older version.")],
