@@ -184,6 +184,19 @@ def bench_bus(
     asyncio.run(run_bus_bench(events=events, batch=batch, echo=typer.echo))
 
 
+@bench_app.command("capture")
+def bench_capture(
+    respondents: Annotated[
+        list[int] | None, typer.Option(help="Concurrency levels (repeat the option).")
+    ] = None,
+) -> None:
+    """Concurrent respondents answering full diagnostics over HTTP: answers/s, p50/p99, submissions/s."""
+    from dimm.bench.capture import run_capture_bench
+
+    configure_logging(service="bench", level="WARNING")
+    run_capture_bench(levels=respondents or [1, 10, 50], echo=typer.echo)
+
+
 def main() -> None:
     """Run the command line."""
     app()

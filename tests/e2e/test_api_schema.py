@@ -42,7 +42,10 @@ def assessment_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": PRIVATE_KEY,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)], stdout=log, stderr=log, env=env
+            [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)],
+            stdout=log,
+            stderr=log,
+            env=env,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -68,14 +71,27 @@ def account_headers(assessment_url: str) -> dict[str, str]:
     operator = {"Authorization": f"Bearer {OPERATOR}"}
     with httpx.Client(base_url=assessment_url, timeout=10) as http:
         account = http.post("/assessment/v1/accounts", json={"name": "Fuzz"}, headers=operator).json()
-        key = http.post(f"/assessment/v1/accounts/{account['account_id']}/api-keys", json={"name": "k"},
-                        headers=operator).json()
-        token = http.post("/assessment/v1/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": key["client_id"], "client_secret": key["client_secret"],
-        }).json()["access_token"]
-        organisation = {"name": "Org", "sector": "commerce", "headcount": 20, "region": "bretagne",
-                        "organisation_type": "entreprise"}
-        http.post("/assessment/v1/organisations", json=organisation, headers={"Authorization": f"Bearer {token}"})
+        key = http.post(
+            f"/assessment/v1/accounts/{account['account_id']}/api-keys", json={"name": "k"}, headers=operator
+        ).json()
+        token = http.post(
+            "/assessment/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": key["client_id"],
+                "client_secret": key["client_secret"],
+            },
+        ).json()["access_token"]
+        organisation = {
+            "name": "Org",
+            "sector": "commerce",
+            "headcount": 20,
+            "region": "bretagne",
+            "organisation_type": "entreprise",
+        }
+        http.post(
+            "/assessment/v1/organisations", json=organisation, headers={"Authorization": f"Bearer {token}"}
+        )
     return {"Authorization": f"Bearer {token}"}
 
 

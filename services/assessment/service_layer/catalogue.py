@@ -28,9 +28,10 @@ LATEST = "latest"
 
 @dataclass
 class ModelCache:
-    """Parsed model versions by content hash: versions never change, so they never go stale."""
+    """Parsed model versions and their metadata: versions never change, so they never go stale."""
 
     _models: dict[str, MaturityModel] = field(default_factory=dict)
+    _versions: dict[str, PublishedVersion] = field(default_factory=dict)
 
     def get(self, content_hash: str) -> MaturityModel | None:
         """Return a parsed model, if cached."""
@@ -39,6 +40,14 @@ class ModelCache:
     def put(self, model: MaturityModel) -> None:
         """Keep a parsed model."""
         self._models[model.content_hash] = model
+
+    def version(self, ref: str) -> PublishedVersion | None:
+        """Return a version's metadata by `model_id@version`, if cached."""
+        return self._versions.get(ref)
+
+    def keep_version(self, version: PublishedVersion) -> None:
+        """Keep a version's metadata."""
+        self._versions[f"{version.model_id}@{version.version}"] = version
 
 
 @dataclass(frozen=True)
@@ -126,8 +135,8 @@ async def resolve_version(model_id: str, version: str, *, repo: ModelVersionRepo
 async def get_model(
     model_id: str, version: str, *, repo: ModelVersionRepository, cache: ModelCache
 ) -> tuple[PublishedVersion, MaturityModel]:
-    """Return a version's metadata and its parsed model."""
-    summary = await resolve_version(model_id, version, repo=repo)
+    """Return a version's metadata and its parsed model (an exact version is read once per process)."""
+    summary = cache.version(f"{model_id}@{version}") or await resolve_version(model_id, version, repo=repo)
     model = cache.get(summary.content_hash)
     if model is None:
         document = await repo.document(summary.model_id, summary.version)
@@ -135,6 +144,7 @@ async def get_model(
             raise NotFound(f"No model version {model_id}@{version}.")
         model = MaturityModel.model_validate(document)
         cache.put(model)
+    cache.keep_version(summary)
     return summary, model
 
 

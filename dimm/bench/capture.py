@@ -1,0 +1,208 @@
+"""`dimm bench capture`: concurrent respondents answering full diagnostics through the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from dimm.bench.bus import percentile
+from dimm.bench.stack import BenchTarget, bench_target
+from dimm.embedded import free_port
+from shared.auth import generate_key_pair
+
+V1 = "/assessment/v1"
+ORGANISATION = {
+    "sector": "commerce",
+    "headcount": 120,
+    "region": "occitanie",
+    "organisation_type": "entreprise",
+}
+
+
+@dataclass(frozen=True)
+class CaptureFigures:
+    """What one concurrency level gave."""
+
+    respondents: int
+    answers: int
+    answers_per_second: float
+    p50_ms: float
+    p99_ms: float
+    submissions_per_second: float
+
+
+@contextmanager
+def assessment_process(target: BenchTarget) -> Iterator[tuple[str, str]]:
+    """Serve the assessment service as its own process; yield its URL and operator token."""
+    operator = "bench-" + uuid.uuid4().hex
+    private_key, _ = generate_key_pair()
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": target.kafka_bootstrap_servers,
+        "MONGODB_URL": target.mongodb_url,
+        "DIMM_ENVIRONMENT": "test",
+        "DIMM_ASSESSMENT_ADMIN_TOKEN": operator,
+        "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": private_key,
+        "DIMM_LOG_LEVEL": "WARNING",
+        "DIMM_ASSESSMENT_MONGODB_DATABASE": f"bench_capture_{uuid.uuid4().hex[:8]}",
+    }
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "assessment.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)],
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(url, process)
+            yield url, operator
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the assessment service exited during start-up")
+        try:
+            if httpx.get(f"{url}/assessment/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the assessment service did not become ready")
+
+
+async def _account_token(http: httpx.AsyncClient, operator: str) -> dict[str, str]:
+    auth = {"Authorization": f"Bearer {operator}"}
+    account = (await http.post(f"{V1}/accounts", json={"name": "Bench"}, headers=auth)).json()
+    key = (
+        await http.post(
+            f"{V1}/accounts/{account['account_id']}/api-keys", json={"name": "bench"}, headers=auth
+        )
+    ).json()
+    token = await http.post(
+        f"{V1}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": key["client_id"],
+            "client_secret": key["client_secret"],
+        },
+    )
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def _prepare(
+    http: httpx.AsyncClient, owner: dict[str, str], n: int
+) -> list[tuple[str, str, list[str], dict[str, str]]]:
+    """Open n full diagnostics, each with one invited respondent."""
+    prepared = []
+    for i in range(n):
+        org = (
+            await http.post(f"{V1}/organisations", json={**ORGANISATION, "name": f"Bench {i}"}, headers=owner)
+        ).json()
+        diag = (
+            await http.post(
+                f"{V1}/organisations/{org['organisation_id']}/diagnostics", json={}, headers=owner
+            )
+        ).json()
+        invited = (
+            await http.post(
+                f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents",
+                json={"name": f"R{i}", "role": "direction"},
+                headers=owner,
+            )
+        ).json()
+        codes = [item["code"] for item in diag["indicators"]]
+        prepared.append(
+            (
+                diag["diagnostic_id"],
+                invited["respondent"]["respondent_id"],
+                codes,
+                {"Authorization": f"Bearer {invited['token']}"},
+            )
+        )
+    return prepared
+
+
+async def _respond(
+    http: httpx.AsyncClient,
+    diag: str,
+    resp: str,
+    codes: list[str],
+    auth: dict[str, str],
+    latencies: list[float],
+) -> None:
+    for code in codes:
+        started = time.perf_counter()
+        response = await http.put(
+            f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}",
+            json={"level": random.randint(0, 5), "comment": "bench"},
+            headers=auth,
+        )
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
+
+
+async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
+    """Answer `respondents` full diagnostics at once, then submit them all at once."""
+    limits = httpx.Limits(max_connections=respondents + 5)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+        owner = await _account_token(http, operator)
+        prepared = await _prepare(http, owner, respondents)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(_respond(http, d, r, c, a, latencies) for d, r, c, a in prepared))
+        answering = time.perf_counter() - started
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(http.post(f"{V1}/diagnostics/{d}/submit", headers=owner) for d, *_ in prepared)
+        )
+        submitting = time.perf_counter() - started
+    if any(r.status_code != 200 for r in results):
+        raise RuntimeError("a submission was refused")
+    values = [v * 1000 for v in latencies]
+    return CaptureFigures(
+        respondents,
+        len(values),
+        len(values) / answering,
+        percentile(values, 0.5),
+        percentile(values, 0.99),
+        respondents / submitting,
+    )
+
+
+async def _run_all(url: str, operator: str, levels: list[int], echo: Callable[[str], None]) -> None:
+    for n in levels:
+        f = await measure(url, operator, n)
+        echo(
+            f"  {f.respondents:>4} respondents  {f.answers:>6} answers  {f.answers_per_second:8.1f} answers/s"
+            f"  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  {f.submissions_per_second:7.1f} submissions/s"
+        )
+
+
+def run_capture_bench(*, levels: list[int], echo: Callable[[str], None]) -> None:
+    """Run the capture benchmark at each concurrency level and print the figures."""
+    with bench_target() as target, assessment_process(target) as (url, operator):
+        echo(
+            f"dimm bench capture: full DIMM diagnostics (PME, entreprise) answered over HTTP, one assessment "
+            f"process, on {target.description}"
+        )
+        asyncio.run(_run_all(url, operator, levels, echo))
