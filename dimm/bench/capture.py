@@ -59,7 +59,9 @@ def assessment_process(target: BenchTarget) -> Iterator[tuple[str, str]]:
         "DIMM_LOG_LEVEL": "WARNING",
         "DIMM_ASSESSMENT_MONGODB_DATABASE": f"bench_capture_{uuid.uuid4().hex[:8]}",
     }
-    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "assessment.log", "ab") as log:
+    log_dir = Path(tempfile.gettempdir()) / "dimm-bench"
+    log_dir.mkdir(exist_ok=True)
+    with open(log_dir / "assessment.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)],
             stdout=log,

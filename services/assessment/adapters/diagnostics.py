@@ -54,6 +54,7 @@ def _diagnostic_from_document(doc: dict[str, Any]) -> DiagnosticRecord:
         status_at=doc.get("status_at") or {},
         respondents=tuple(Respondent(**r) for r in doc.get("respondents", [])),
         validations={code: Validation(**v) for code, v in (doc.get("validations") or {}).items()},
+        scoring_error=doc.get("scoring_error"),
     )
 
 
@@ -176,3 +177,22 @@ class DiagnosticRepository:
         ]
         await self._answers.delete_many({"diagnostic_id": {"$in": ids}}, session=session)
         await self._diagnostics.delete_many({"_id": {"$in": ids}}, session=session)
+
+    async def mark_scored(self, diagnostic_id: str, *, at: datetime, session: AsyncClientSession) -> bool:
+        """Move a submitted diagnostic to scored; False if it is not (or no longer) submitted."""
+        result = await self._diagnostics.update_one(
+            {"_id": diagnostic_id, "status": "submitted"},
+            {"$set": {"status": "scored", "status_at.scored": at}, "$unset": {"scoring_error": ""}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+    async def note_scoring_failure(
+        self, diagnostic_id: str, reason: str, *, session: AsyncClientSession
+    ) -> None:
+        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
+        await self._diagnostics.update_one(
+            {"_id": diagnostic_id, "status": "submitted"},
+            {"$set": {"scoring_error": reason}},
+            session=session,
+        )

@@ -86,6 +86,7 @@ class DiagnosticRecord:
     status_at: dict[str, datetime] = field(default_factory=dict)
     respondents: tuple[Respondent, ...] = ()
     validations: dict[str, Validation] = field(default_factory=dict)
+    scoring_error: str | None = None
 
     def scoped(self, code: str) -> ScopedIndicator:
         """Return an indicator of the scope, or refuse."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.probes import probe_answer_handler
+from services.assessment.service_layer.scored import on_diagnostic_scored, on_scoring_failed
 from shared.events.contracts.probe import ANSWERED
+from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
 from shared.messaging.consumer import Subscription
 from shared.messaging.topics import events_topic
 
@@ -14,5 +16,9 @@ def subscription(metrics: AssessmentMetrics) -> Subscription:
     on_answer = probe_answer_handler(metrics)
     return Subscription(
         topics=tuple(events_topic(service) for service in ANSWERED),
-        handlers={model.event_type: on_answer for model in ANSWERED.values()},
+        handlers={
+            **{model.event_type: on_answer for model in ANSWERED.values()},
+            DiagnosticScored.event_type: on_diagnostic_scored,
+            DiagnosticScoringFailed.event_type: on_scoring_failed,
+        },
     )

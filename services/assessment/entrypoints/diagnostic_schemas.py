@@ -174,6 +174,7 @@ class DiagnosticView(BaseModel):
     status: str
     opened_at: datetime
     status_at: dict[str, datetime]
+    scoring_error: str | None = Field(None, description="Why scoring gave up, if it did.")
     profile: dict[str, str]
     respondents: list[RespondentView]
     completeness: CompletenessView
@@ -211,6 +212,7 @@ def diagnostic_view(record: DiagnosticRecord, answers: list[StoredAnswer]) -> Di
         status=record.status,
         opened_at=record.opened_at,
         status_at=record.status_at,
+        scoring_error=record.scoring_error,
         profile=record.profile,
         respondents=[RespondentView.of(r) for r in record.respondents],
         completeness=CompletenessView(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import assessment, catalogue, probe
+from shared.events.contracts import assessment, catalogue, probe, scoring
 from shared.events.envelope import EventRegistry
 
 
@@ -12,4 +12,5 @@ def build_registry() -> EventRegistry:
     probe.register(registry)
     catalogue.register(registry)
     assessment.register(registry)
+    scoring.register(registry)
     return registry

@@ -1,0 +1,80 @@
+"""How a scorecard is shown: rounded for display, with labels, lists and its explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.scoring.domain.engine import ADVICE_LABELS, Score, Scorecard
+from services.scoring.domain.records import Progress, ScorecardRecord
+from shared.model.schema import MaturityModel
+
+ROADMAP_SIZE = 10
+
+
+def rounded(value: float | None) -> float | None:
+    """Round for display only (2 decimals); aggregation always uses the exact values."""
+    return None if value is None else round(value, 2)
+
+
+def _score(s: Score, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "code": s.code,
+        "name": names.get(s.code, s.code),
+        "score": rounded(s.score),
+        "weighted_sum": s.weighted_sum,
+        "coefficient_sum": s.coefficient_sum,
+        "indicators": s.indicators,
+    }
+
+
+def present(
+    card: Scorecard, model: MaturityModel, record: ScorecardRecord, progress: Progress | None
+) -> dict[str, Any]:
+    """Return the scorecard as the API shows it."""
+    lever_names = {lv.code: lv.name for lv in model.levers}
+    group_names = {g.code: g.name for lv in model.levers for g in lv.groupements}
+    return {
+        "diagnostic_id": record.diagnostic_id,
+        "organisation_id": record.organisation_id,
+        "model_id": card.model_id,
+        "model_version": card.model_version,
+        "scope": card.scope,
+        "profile": record.profile,
+        "submitted_at": record.submitted_at,
+        "scored_at": record.scored_at,
+        "overall": _score(card.overall, {"overall": "Score global"}),
+        "levers": [_score(s, lever_names) for s in card.levers],
+        "groupements": [_score(s, group_names) for s in card.groupements],
+        "percent_to_target": rounded(card.percent_to_target * 100),
+        "indicators": [
+            {
+                "code": i.code,
+                "name": i.name,
+                "lever": i.lever,
+                "groupement": i.groupement,
+                "coefficient": i.coefficient,
+                "level": i.level,
+                "not_applicable": i.not_applicable,
+                "target": i.target,
+                "gap": i.gap,
+                "advice": i.advice,
+                "advice_label": ADVICE_LABELS[i.advice] if i.advice else None,
+                "contribution": i.contribution,
+            }
+            for i in card.indicators
+        ],
+        "advice": {
+            kind: [i.code for i in card.advice(kind)] for kind in ("strength", "attention", "improve")
+        },
+        "roadmap": [a.__dict__ | {"criteria": list(a.criteria)} for a in card.roadmap],
+        "divergences": list(record.divergences),
+        "progress": None
+        if progress is None
+        else {
+            "previous_diagnostic_id": progress.previous_diagnostic_id,
+            "previous_submitted_at": progress.previous_submitted_at,
+            "overall": rounded(progress.overall),
+            "levers": {code: rounded(delta) for code, delta in progress.levers.items()},
+        },
+        "method": list(card.method),
+    }

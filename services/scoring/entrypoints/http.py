@@ -1,0 +1,134 @@
+"""HTTP routes of the scoring service."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import HTMLResponse
+
+from services.scoring.domain.views import present, rounded
+from services.scoring.entrypoints.dependencies import Caller, Models, Scorecards
+from services.scoring.entrypoints.report import render_report
+from services.scoring.entrypoints.schemas import (
+    HistoryPoint,
+    HistoryView,
+    ProgressView,
+    ScorecardView,
+    SimulationBody,
+)
+from services.scoring.service_layer import scorecards as cases
+
+router = APIRouter(prefix="/v1", tags=["scorecards"])
+_PROBLEM: dict[int | str, dict[str, Any]] = {
+    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 422)
+}
+
+
+def _view(scored: cases.ScoredView) -> ScorecardView:
+    return ScorecardView.model_validate(present(scored.card, scored.model, scored.record, scored.progress))
+
+
+@router.get("/diagnostics/{diagnostic_id}/scorecard", response_model=ScorecardView, responses=_PROBLEM)
+async def get_scorecard(
+    diagnostic_id: str, caller: Caller, store: Scorecards, models: Models
+) -> ScorecardView:
+    """Return the scorecard of a submitted diagnostic (404 until it is scored)."""
+    return _view(await cases.scorecard(caller, diagnostic_id, store=store, models=models))
+
+
+@router.post("/diagnostics/{diagnostic_id}/simulations", response_model=ScorecardView, responses=_PROBLEM)
+async def simulate(
+    diagnostic_id: str, body: SimulationBody, caller: Caller, store: Scorecards, models: Models
+) -> ScorecardView:
+    """Return the scorecard that changed levels would give, to weigh a roadmap (nothing is stored)."""
+    return _view(await cases.simulate(caller, diagnostic_id, body.levels, store=store, models=models))
+
+
+@router.get("/organisations/{organisation_id}/history", response_model=HistoryView, responses=_PROBLEM)
+async def history(organisation_id: str, caller: Caller, store: Scorecards) -> HistoryView:
+    """Return an organisation's scores over time and its progress since the previous diagnostic."""
+    records, progress = await cases.history(caller, organisation_id, store=store)
+    return HistoryView(
+        organisation_id=organisation_id,
+        points=[
+            HistoryPoint(
+                diagnostic_id=r.diagnostic_id,
+                submitted_at=r.submitted_at,
+                model_version=r.model_version,
+                scope=r.scope,
+                overall=rounded(r.overall),
+                levers={k: rounded(v) for k, v in r.levers.items()},
+                percent_to_target=round(r.percent_to_target * 100, 2),
+            )
+            for r in records
+        ],
+        progress=None
+        if progress is None
+        else ProgressView(
+            previous_diagnostic_id=progress.previous_diagnostic_id,
+            previous_submitted_at=progress.previous_submitted_at,
+            overall=rounded(progress.overall),
+            levers={k: rounded(v) for k, v in progress.levers.items()},
+        ),
+    )
+
+
+@router.get("/diagnostics/{diagnostic_id}/export.json", response_model=ScorecardView, responses=_PROBLEM)
+async def export_json(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> ScorecardView:
+    """Export the scorecard as JSON."""
+    return await get_scorecard(diagnostic_id, caller, store, models)
+
+
+@router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
+async def export_csv(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> Response:
+    """Export one row per indicator: level, target, gap, advice, coefficient, contribution."""
+    view = _view(await cases.scorecard(caller, diagnostic_id, store=store, models=models))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "lever",
+            "groupement",
+            "indicator",
+            "name",
+            "coefficient",
+            "level",
+            "not_applicable",
+            "target",
+            "gap",
+            "advice",
+            "contribution",
+        ]
+    )
+    for i in view.indicators:
+        writer.writerow(
+            [
+                i.lever,
+                i.groupement,
+                i.code,
+                i.name,
+                i.coefficient,
+                "" if i.level is None else i.level,
+                i.not_applicable,
+                i.target,
+                "" if i.gap is None else i.gap,
+                i.advice_label or "",
+                i.contribution,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{diagnostic_id}-scorecard.csv"'},
+    )
+
+
+@router.get("/diagnostics/{diagnostic_id}/report", response_class=HTMLResponse, responses=_PROBLEM)
+async def report(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> HTMLResponse:
+    """Return a self-contained HTML report in French: scores, radar, advice, roadmap, progress, method."""
+    return HTMLResponse(
+        render_report(_view(await cases.scorecard(caller, diagnostic_id, store=store, models=models)))
+    )

@@ -1,0 +1,112 @@
+"""HTTP bodies of the scoring service (never reused as events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ScoreView(BaseModel):
+    """A score out of 5 (rounded for display) and how it was computed."""
+
+    code: str
+    name: str
+    score: float | None
+    weighted_sum: int = Field(description="Σ coefficient × level")
+    coefficient_sum: int = Field(description="Σ coefficient over the applicable, answered indicators")
+    indicators: int
+
+
+class IndicatorView(BaseModel):
+    """One indicator: level against target, advice and contribution."""
+
+    code: str
+    name: str
+    lever: str
+    groupement: str
+    coefficient: int
+    level: int | None
+    not_applicable: bool
+    target: int
+    gap: int | None
+    advice: str | None
+    advice_label: str | None
+    contribution: int
+
+
+class ActionView(BaseModel):
+    """A roadmap step."""
+
+    code: str
+    name: str
+    lever: str
+    level: int
+    target: int
+    gap: int
+    priority: int
+    next_level: int
+    criteria: list[str]
+
+
+class ProgressView(BaseModel):
+    """Change since the previous scored diagnostic of the organisation."""
+
+    previous_diagnostic_id: str
+    previous_submitted_at: datetime
+    overall: float | None
+    levers: dict[str, float | None]
+
+
+class ScorecardView(BaseModel):
+    """A scorecard: scores, advice, roadmap, progress, and the method behind every number."""
+
+    diagnostic_id: str
+    organisation_id: str
+    model_id: str
+    model_version: str
+    scope: str
+    profile: dict[str, str]
+    submitted_at: datetime
+    scored_at: datetime
+    overall: ScoreView
+    levers: list[ScoreView]
+    groupements: list[ScoreView]
+    percent_to_target: float = Field(description="Percentage of the targets reached (0–100).")
+    indicators: list[IndicatorView]
+    advice: dict[str, list[str]]
+    roadmap: list[ActionView]
+    divergences: list[dict[str, Any]]
+    progress: ProgressView | None
+    method: list[str]
+
+
+class HistoryPoint(BaseModel):
+    """One scored diagnostic in an organisation's time series."""
+
+    diagnostic_id: str
+    submitted_at: datetime
+    model_version: str
+    scope: str
+    overall: float | None
+    levers: dict[str, float | None]
+    percent_to_target: float
+
+
+class HistoryView(BaseModel):
+    """An organisation's scores over time, oldest first, and the latest progress."""
+
+    organisation_id: str
+    points: list[HistoryPoint]
+    progress: ProgressView | None
+
+
+class SimulationBody(BaseModel):
+    """Levels to change, to see the scorecard that would result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    levels: dict[Annotated[str, Field(max_length=16)], Annotated[int, Field(ge=0, le=5)]] = Field(
+        max_length=200
+    )

@@ -1,0 +1,94 @@
+"""Use cases of the scoring API: read a scorecard, the history, a what-if simulation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.scoring.adapters.store import ModelStore, ScorecardStore
+from services.scoring.domain.engine import Scorecard, score
+from services.scoring.domain.records import Progress, ScorecardRecord, progress
+from shared.auth import Principal
+from shared.errors import InvalidInput, NotFound, ServiceUnavailable
+from shared.model.schema import MaturityModel
+
+
+@dataclass(frozen=True)
+class ScoredView:
+    """A scorecard with what it was computed from."""
+
+    record: ScorecardRecord
+    card: Scorecard
+    model: MaturityModel
+    progress: Progress | None
+
+
+def _may_read(principal: Principal, diagnostic_id: str) -> None:
+    if principal.is_respondent:
+        if principal.diagnostic_id != diagnostic_id:
+            raise NotFound(f"No scorecard for diagnostic {diagnostic_id!r}.")
+        return
+    principal.require("diagnostics:read")
+
+
+async def _record(principal: Principal, diagnostic_id: str, store: ScorecardStore) -> ScorecardRecord:
+    _may_read(principal, diagnostic_id)
+    record = await store.get(principal.account_id, diagnostic_id)
+    if record is None:
+        raise NotFound(f"No scorecard for diagnostic {diagnostic_id!r} (yet).")
+    return record
+
+
+async def _model(record: ScorecardRecord, models: ModelStore) -> MaturityModel:
+    model = await models.get(record.model_id, record.model_version)
+    if model is None:
+        raise ServiceUnavailable(
+            f"The model {record.model_id}@{record.model_version} is not available here yet."
+        )
+    return model
+
+
+async def scorecard(
+    principal: Principal, diagnostic_id: str, *, store: ScorecardStore, models: ModelStore
+) -> ScoredView:
+    """Return a diagnostic's scorecard with its progress since the previous one."""
+    record = await _record(principal, diagnostic_id, store)
+    model = await _model(record, models)
+    return ScoredView(
+        record, score(model, record.input()), model, progress(record, await store.previous(record))
+    )
+
+
+async def simulate(
+    principal: Principal,
+    diagnostic_id: str,
+    levels: dict[str, int],
+    *,
+    store: ScorecardStore,
+    models: ModelStore,
+) -> ScoredView:
+    """Return the scorecard that changed levels would give (nothing is stored)."""
+    record = await _record(principal, diagnostic_id, store)
+    scope = set(record.levels) | set(record.not_applicable)
+    outside = sorted(set(levels) - scope)
+    if outside:
+        raise InvalidInput(
+            f"Not in this diagnostic's scope: {', '.join(outside)}.",
+            errors=[{"path": "levels", "message": f"unknown: {outside}"}],
+        )
+    changed_na = tuple(c for c in record.not_applicable if c not in levels)
+    simulated = ScorecardRecord(**{**record.__dict__, "not_applicable": changed_na})
+    model = await _model(record, models)
+    card = score(model, simulated.input(levels))
+    return ScoredView(record, card, model, progress(record, await store.previous(record)))
+
+
+async def history(
+    principal: Principal, organisation_id: str, *, store: ScorecardStore
+) -> tuple[list[ScorecardRecord], Progress | None]:
+    """Return an organisation's scored diagnostics over time, and the latest progress."""
+    principal.require("diagnostics:read")
+    records = await store.history(principal.account_id, organisation_id)
+    if not records:
+        raise NotFound(f"No scored diagnostic for organisation {organisation_id!r}.")
+    latest_progress = progress(records[-1], records[-2]) if len(records) > 1 else None
+    return records, latest_progress

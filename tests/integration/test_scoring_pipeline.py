@@ -1,0 +1,259 @@
+"""Submit through the API → scorecard readable → scored event received; redelivery; dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from services.scoring.app import create_app as create_scoring
+from services.scoring.settings import ScoringSettings
+from shared.events.contracts import build_registry
+from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
+from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
+from shared.events.envelope import decode, encode, new_envelope
+from shared.messaging.kafka import KafkaSender
+from shared.messaging.topics import events_topic
+from shared.model.editions import SME_PROFILE
+from tests.integration.conftest import ORGANISATION, PUBLIC_KEY, Tenant, new_tenant, records_with_subject
+from tests.stack import Backend
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+V1 = "/assessment/v1"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def scoring(backend: Backend, app: FastAPI) -> AsyncIterator[FastAPI]:
+    settings = ScoringSettings(
+        environment="test",
+        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
+        mongodb_url=backend.mongodb_url,
+        mongodb_database=f"scoring_{uuid.uuid4().hex[:8]}",
+        jwt_public_key=PUBLIC_KEY,
+        consumer_max_attempts=3,
+        consumer_retry_base_seconds=0.05,
+        consumer_retry_max_seconds=0.2,
+    )
+    application = create_scoring(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scoring), base_url="http://test"
+    ) as client:
+        yield client
+
+
+async def _submitted_diagnostic(tenant: Tenant, levels: dict[str, int]) -> tuple[str, str]:
+    org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+    diag = (
+        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
+    ).json()
+    invited = (
+        await tenant.call(
+            "POST",
+            f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents",
+            json={"name": "Claire", "role": "direction"},
+        )
+    ).json()
+    resp = invited["respondent"]["respondent_id"]
+    for code, level in levels.items():
+        await tenant.call(
+            "PUT",
+            f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents/{resp}/answers/{code}",
+            json={"level": level},
+        )
+    submitted = await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit")
+    assert submitted.status_code == 200, submitted.text
+    return org, diag["diagnostic_id"]
+
+
+async def _scorecard(http: httpx.AsyncClient, tenant: Tenant, diag: str) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        response = await http.get(f"/scoring/v1/diagnostics/{diag}/scorecard", headers=tenant.headers)
+        if response.status_code == 200:
+            return dict(response.json())
+        assert response.status_code == 404, response.text
+        await asyncio.sleep(0.1)
+    raise AssertionError("no scorecard within 30s")
+
+
+class TestPipeline:
+    async def test_submit_then_scorecard_then_scored_event_then_status(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient, backend: Backend
+    ) -> None:
+        tenant = await new_tenant(http)
+        levels = {code: 2 for code in SME_PROFILE} | {"SP1": 4}
+        org, diag = await _submitted_diagnostic(tenant, levels)
+        card = await _scorecard(scoring_http, tenant, diag)
+        assert card["model_version"] == "2.0.0"
+        assert card["scope"] == "pme-10-priorites"
+        assert [i["code"] for i in card["indicators"]] == list(SME_PROFILE)
+        assert card["method"][-1].endswith("« pme-10-priorites ».")
+
+        records = await records_with_subject(backend, events_topic("scoring"), org)
+        event = build_registry().payload(decode(records[0].headers, records[0].value))
+        assert isinstance(event, DiagnosticScored)
+        assert event.overall == pytest.approx(
+            card["overall"]["weighted_sum"] / card["overall"]["coefficient_sum"]
+        )
+        assert {i.code: i.level for i in event.indicators} == levels
+        assert b"Claire" not in records[0].value
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while (await tenant.call("GET", f"{V1}/diagnostics/{diag}")).json()["status"] != "scored":
+            assert asyncio.get_running_loop().time() < deadline, (
+                "assessment never marked the diagnostic scored"
+            )
+            await asyncio.sleep(0.1)
+
+    async def test_progress_history_simulation_exports_and_report(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
+    ) -> None:
+        tenant = await new_tenant(http)
+        org, first = await _submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 1))
+        await _scorecard(scoring_http, tenant, first)
+        diag = (
+            await tenant.call(
+                "POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"}
+            )
+        ).json()
+        invited = (
+            await tenant.call(
+                "POST",
+                f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents",
+                json={"name": "Paul", "role": "DSI"},
+            )
+        ).json()
+        for code in SME_PROFILE:
+            await tenant.call(
+                "PUT",
+                f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents/"
+                f"{invited['respondent']['respondent_id']}/answers/{code}",
+                json={"level": 3},
+            )
+        await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit")
+        second = await _scorecard(scoring_http, tenant, diag["diagnostic_id"])
+        assert second["progress"]["previous_diagnostic_id"] == first
+        assert second["progress"]["overall"] == 2.0
+
+        history = (
+            await scoring_http.get(f"/scoring/v1/organisations/{org}/history", headers=tenant.headers)
+        ).json()
+        assert [p["overall"] for p in history["points"]] == [1.0, 3.0]
+
+        what_if = await scoring_http.post(
+            f"/scoring/v1/diagnostics/{diag['diagnostic_id']}/simulations",
+            json={"levels": {"SP1": 5}},
+            headers=tenant.headers,
+        )
+        assert what_if.json()["overall"]["score"] > second["overall"]["score"]
+        again = await _scorecard(scoring_http, tenant, diag["diagnostic_id"])
+        assert again["overall"] == second["overall"]
+        outside = await scoring_http.post(
+            f"/scoring/v1/diagnostics/{diag['diagnostic_id']}/simulations",
+            json={"levels": {"OFC2": 5}},
+            headers=tenant.headers,
+        )
+        assert outside.status_code == 422
+
+        csv_export = await scoring_http.get(
+            f"/scoring/v1/diagnostics/{first}/export.csv", headers=tenant.headers
+        )
+        assert csv_export.text.count("\n") == len(SME_PROFILE) + 1
+        page = await scoring_http.get(f"/scoring/v1/diagnostics/{first}/report", headers=tenant.headers)
+        assert page.headers["content-type"].startswith("text/html")
+        assert "<svg" in page.text
+        assert "Feuille de route" in page.text
+
+    async def test_another_tenant_sees_no_scorecard(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
+    ) -> None:
+        owner, other = await new_tenant(http), await new_tenant(http)
+        org, diag = await _submitted_diagnostic(owner, dict.fromkeys(SME_PROFILE, 2))
+        await _scorecard(scoring_http, owner, diag)
+        for url in (
+            f"/scoring/v1/diagnostics/{diag}/scorecard",
+            f"/scoring/v1/diagnostics/{diag}/report",
+            f"/scoring/v1/organisations/{org}/history",
+        ):
+            assert (await scoring_http.get(url, headers=other.headers)).status_code == 404
+        assert (await scoring_http.get(f"/scoring/v1/diagnostics/{diag}/scorecard")).status_code == 401
+
+
+def _submitted(model_version: str) -> DiagnosticSubmitted:
+    return DiagnosticSubmitted(
+        diagnostic_id="dg_" + uuid.uuid4().hex[:12],
+        organisation_id="org_" + uuid.uuid4().hex[:12],
+        account_id="acc_x",
+        profile=OrganisationProfile(
+            sector="commerce", size_band="PME", region="bretagne", organisation_type="entreprise"
+        ),
+        model_id="dimm",
+        model_version=model_version,
+        scope="full",
+        levels={"SP1": 2},
+        not_applicable=[],
+        divergences=[],
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def _send(backend: Backend, event: DiagnosticSubmitted, *, times: int = 1) -> None:
+    record = encode(new_envelope(event, source="/dimm/assessment", subject=event.organisation_id))
+    sender = KafkaSender(backend.kafka_bootstrap_servers, client_id="test")
+    await sender.start()
+    try:
+        for _ in range(times):
+            await (
+                await sender.send(
+                    events_topic("assessment"), record.value, key=record.key, headers=record.headers
+                )
+            )
+    finally:
+        await sender.stop()
+
+
+class TestDeliveryEdges:
+    async def test_a_redelivered_submitted_event_creates_no_second_scorecard(
+        self, scoring: FastAPI, backend: Backend
+    ) -> None:
+        event = _submitted("2.0.0")
+        await _send(backend, event, times=3)
+        records = await records_with_subject(backend, events_topic("scoring"), event.organisation_id)
+        assert len(records) == 1
+        await asyncio.sleep(1)
+        assert (
+            len(
+                await records_with_subject(
+                    backend, events_topic("scoring"), event.organisation_id, expected=2
+                )
+            )
+            == 1
+        )
+        db = scoring.state.deps.runtime.db
+        assert await db["scorecards"].count_documents({"_id": event.diagnostic_id}) == 1
+
+    async def test_an_unknown_model_version_is_retried_then_dead_lettered_and_reported(
+        self, backend: Backend
+    ) -> None:
+        event = _submitted("9.9.9")
+        await _send(backend, event)
+        [failed] = await records_with_subject(backend, events_topic("scoring"), event.organisation_id)
+        payload = build_registry().payload(decode(failed.headers, failed.value))
+        assert isinstance(payload, DiagnosticScoringFailed)
+        assert "unknown model version dimm@9.9.9" in payload.reason
+        letters = await records_with_subject(backend, "dimm.scoring.dlq", event.organisation_id)
+        assert dict(letters[0].headers)["dlq_reason"] == b"retries-exhausted"
+        assert dict(letters[0].headers)["dlq_attempts"] == b"3"
