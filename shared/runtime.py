@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events.contracts import build_registry
-from shared.events.envelope import EventRegistry
+from shared.events.envelope import Event, EventRegistry
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy, Subscription
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
 from shared.messaging.metrics import MessagingMetrics
@@ -57,6 +57,7 @@ class ServiceRuntime:
         subscription: Subscription | None = None,
         index_setup: IndexSetup | None = None,
         events: EventRegistry | None = None,
+        publishes: tuple[type[Event], ...] = (),
         startup_deadline_seconds: float = 60.0,
     ) -> None:
         self.settings = settings
@@ -74,11 +75,7 @@ class ServiceRuntime:
         self._outbox: Outbox | None = None
         self._relay: OutboxRelay | None = None
         self._consumer: IdempotentConsumer | None = None
-        self._publisher = self.broker.publisher(
-            events_topic(self.name),
-            title=f"{events_topic(self.name)}:publish",
-            description=f"Events of {self.name}, relayed from its outbox (CloudEvents binary mode).",
-        )
+        self._declare_publishers(publishes)
         if subscription is not None:
             subscribe(
                 self.broker,
@@ -87,6 +84,22 @@ class ServiceRuntime:
                 batch_size=settings.consumer_batch_size,
                 consumer=self._require_consumer,
                 description=f"Handles: {', '.join(sorted(subscription.handlers))}",
+            )
+
+    def _declare_publishers(self, publishes: tuple[type[Event], ...]) -> None:
+        """Describe what the relay sends to the service's topic, for the AsyncAPI document."""
+        topic = events_topic(self.name)
+        note = "CloudEvents 1.0 in Kafka binary mode; relayed from the service's transactional outbox."
+        if not publishes:
+            self.broker.publisher(
+                topic, title=f"{topic}:publish", description=f"Events of {self.name}. {note}"
+            )
+        for event in publishes:
+            self.broker.publisher(
+                topic,
+                title=event.event_type,
+                description=f"{(event.__doc__ or '').strip()} {note}",
+                schema=event,
             )
 
     def _require_consumer(self) -> IdempotentConsumer:

@@ -19,6 +19,16 @@ from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.catalogue import ModelCache, load_shipped_editions
 from services.assessment.settings import AssessmentSettings
 from shared.auth import TokenIssuer, TokenVerifier, load_private_key
+from shared.events.contracts.assessment import (
+    ApiKeyRevoked,
+    DiagnosticSubmitted,
+    DiagnosticWithdrawn,
+    OrganisationErased,
+    OrganisationRegistered,
+    OrganisationUpdated,
+)
+from shared.events.contracts.catalogue import ModelPublished
+from shared.events.contracts.probe import ProbeRequested
 from shared.runtime import Database, ServiceRuntime
 
 logger = logging.getLogger(__name__)
@@ -58,7 +68,20 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
         await ensure_indexes(db, idempotency_ttl_seconds=ttl)
 
     runtime = ServiceRuntime(
-        settings, registry=registry, subscription=subscription(metrics), index_setup=index_setup
+        settings,
+        registry=registry,
+        subscription=subscription(metrics),
+        index_setup=index_setup,
+        publishes=(
+            ModelPublished,
+            OrganisationRegistered,
+            OrganisationUpdated,
+            OrganisationErased,
+            DiagnosticSubmitted,
+            DiagnosticWithdrawn,
+            ApiKeyRevoked,
+            ProbeRequested,
+        ),
     )
     return Dependencies(
         settings=settings,

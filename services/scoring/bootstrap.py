@@ -11,6 +11,8 @@ from services.scoring.adapters.store import ScorecardStore
 from services.scoring.entrypoints.consumers import subscription
 from services.scoring.settings import ScoringSettings
 from shared.auth import TokenVerifier, load_public_key
+from shared.events.contracts.probe import ScoringProbeAnswered
+from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
 from shared.model.schema import MaturityModel
 from shared.runtime import Database, ServiceRuntime
 
@@ -38,7 +40,11 @@ def bootstrap(settings: ScoringSettings) -> Dependencies:
     registry = CollectorRegistry()
     models: dict[str, MaturityModel] = {}
     runtime = ServiceRuntime(
-        settings, registry=registry, subscription=subscription(models), index_setup=ensure_indexes
+        settings,
+        registry=registry,
+        subscription=subscription(models),
+        index_setup=ensure_indexes,
+        publishes=(DiagnosticScored, DiagnosticScoringFailed, ScoringProbeAnswered),
     )
     keys = [load_public_key(settings.jwt_public_key)] if settings.jwt_public_key else []
     if not keys:

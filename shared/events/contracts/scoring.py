@@ -24,9 +24,61 @@ class IndicatorScore(BaseModel):
     gap: int | None
 
 
+SCORED_EXAMPLE = {
+    "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
+    "organisation_id": "org_8a2b4c6d8e0f1a2b",
+    "account_id": "acc_5e6f7a8b9c0d1e2f",
+    "profile": {
+        "sector": "commerce",
+        "size_band": "PME",
+        "region": "bretagne",
+        "organisation_type": "entreprise",
+    },
+    "model_id": "dimm",
+    "model_version": "2.0.0",
+    "scope": "pme-10-priorites",
+    "overall": 2.4375,
+    "levers": {"S": 3.0, "OR": 2.0, "PE": 2.0, "OF": 2.5, "TI": 2.2, "E": 1.0},
+    "groupements": {
+        "SP": 3.0,
+        "SE": 3.0,
+        "ORM": 2.0,
+        "ORS": 2.0,
+        "PE": 2.0,
+        "OFC": 2.5,
+        "TIA": 2.2,
+        "EE": 1.0,
+    },
+    "indicators": [
+        {
+            "code": "SP1",
+            "lever": "S",
+            "groupement": "SP",
+            "level": 3,
+            "not_applicable": False,
+            "target": 3,
+            "gap": 0,
+        },
+        {
+            "code": "EE4",
+            "lever": "E",
+            "groupement": "EE",
+            "level": 1,
+            "not_applicable": False,
+            "target": 3,
+            "gap": 2,
+        },
+    ],
+    "percent_to_target": 0.79,
+    "submitted_at": "2026-11-26T09:30:00Z",
+    "scored_at": "2026-11-26T09:30:01Z",
+}
+
+
 class DiagnosticScored(Event):
     """Emitted when a submitted diagnostic has been scored; scores are unrounded (0–5)."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [SCORED_EXAMPLE]})
     event_type = "dimm.scoring.diagnostic.scored.v1"
 
     diagnostic_id: str

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.scoring.domain.engine import DiagnosticInput, advice_for, priority, score
+from services.scoring.domain.engine import DiagnosticInput, Scorecard, advice_for, priority, score
 from shared.model.editions import shipped_edition
 from shared.model.schema import MaturityModel
 from shared.model.validation import parse_model
@@ -24,8 +24,12 @@ def _model() -> MaturityModel:
 
 
 def _score(
-    levels: dict[str, int], *, na: set[str] = frozenset(), sector: str | None = None, scope: str = "full"
-):  # type: ignore[no-untyped-def]
+    levels: dict[str, int],
+    *,
+    na: frozenset[str] = frozenset(),
+    sector: str | None = None,
+    scope: str = "full",
+) -> Scorecard:
     return score(
         _model(), DiagnosticInput(sector=sector, scope=scope, levels=levels, not_applicable=frozenset(na))
     )
@@ -41,7 +45,7 @@ class TestHandComputed:
         assert (card.overall.weighted_sum, card.overall.coefficient_sum) == (16, 6)
 
     def test_na_leaves_numerator_and_denominator(self) -> None:
-        card = _score({"SP1": 4, "TIA1": 2}, na={"SP2"})
+        card = _score({"SP1": 4, "TIA1": 2}, na=frozenset({"SP2"}))
         assert card.overall.score == pytest.approx((12 + 2) / 4)
         sp2 = next(i for i in card.indicators if i.code == "SP2")
         assert (sp2.not_applicable, sp2.advice, sp2.contribution) == (True, None, 0)

@@ -1,0 +1,32 @@
+"""Each service's AsyncAPI document, generated from its publishers and subscribers without I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dimm.platform import build_service
+from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored
+
+
+def _document(service: str) -> dict[str, Any]:
+    document: dict[str, Any] = build_service(service, environment="development").state.runtime.asyncapi()
+    return document
+
+
+class TestAsyncApi:
+    def test_the_scored_event_is_documented_with_a_valid_example(self) -> None:
+        document = _document("scoring")
+        assert document["asyncapi"] == "3.0.0"
+        assert DiagnosticScored.event_type in document["channels"]
+        schema = document["components"]["schemas"]["DiagnosticScored"]
+        [example] = schema["examples"]
+        assert DiagnosticScored.model_validate(example) == DiagnosticScored.model_validate(SCORED_EXAMPLE)
+
+    def test_assessment_documents_every_event_it_publishes(self) -> None:
+        channels = _document("assessment")["channels"]
+        assert {
+            "dimm.assessment.diagnostic.submitted.v1",
+            "dimm.assessment.model.published.v1",
+            "dimm.assessment.organisation.erased.v1",
+        } <= set(channels)
+        assert {c["address"] for c in channels.values()} >= {"dimm.assessment.events", "dimm.scoring.events"}
