@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 from shared.events.contracts.assessment import OrganisationProfile
 from shared.events.envelope import Event, EventRegistry
@@ -24,7 +25,7 @@ class IndicatorScore(BaseModel):
     gap: int | None
 
 
-SCORED_EXAMPLE = {
+SCORED_EXAMPLE: dict[str, Any] = {
     "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
     "organisation_id": "org_8a2b4c6d8e0f1a2b",
     "account_id": "acc_5e6f7a8b9c0d1e2f",
@@ -78,7 +79,9 @@ SCORED_EXAMPLE = {
 class DiagnosticScored(Event):
     """Emitted when a submitted diagnostic has been scored; scores are unrounded (0–5)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [SCORED_EXAMPLE]})
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, SCORED_EXAMPLE)]}
+    )
     event_type = "dimm.scoring.diagnostic.scored.v1"
 
     diagnostic_id: str

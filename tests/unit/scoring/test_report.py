@@ -109,8 +109,11 @@ class TestInABrowser:
         colours = image.getcolors(maxcolors=1_000_000) or []
         counts = {colour: n for n, colour in colours}
         assert len(counts) > 200, "the page looks blank"
-        near = lambda target: sum(
-            n for c, n in counts.items() if all(abs(a - b) < 12 for a, b in zip(c, target, strict=True))
-        )
+
+        def near(target: tuple[int, int, int]) -> int:
+            return sum(
+                n for c, n in counts.items() if all(abs(a - b) < 12 for a, b in zip(c, target, strict=True))
+            )
+
         assert near(BLUE) > 2000, "the score bars and radar are not drawn"
         assert near(ORANGE) > 100, "the sector targets are not drawn"
