@@ -197,6 +197,16 @@ def bench_capture(
     run_capture_bench(levels=respondents or [1, 10, 50], echo=typer.echo)
 
 
+@bench_app.command("scoring")
+def bench_scoring(
+    events: Annotated[int, typer.Option(help="Submitted diagnostics sent through the pipeline.")] = 1000,
+) -> None:
+    """The scoring engine alone, and submitted → scored through the scoring service, beside the broker's rate."""
+    from dimm.bench.scoring import run_scoring_bench
+
+    run_scoring_bench(events=events, echo=typer.echo)
+
+
 def main() -> None:
     """Run the command line."""
     app()

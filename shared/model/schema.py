@@ -149,14 +149,20 @@ class MaturityModel(_Frozen):
 
     def places(self) -> Iterator[IndicatorPlace]:
         """Yield every indicator with its lever and groupement, in model order."""
-        for lever in self.levers:
-            for groupement in lever.groupements:
-                for indicator in groupement.indicators:
-                    yield IndicatorPlace(lever=lever.code, groupement=groupement.code, indicator=indicator)
+        return iter(self._places)
+
+    @cached_property
+    def _places(self) -> tuple[IndicatorPlace, ...]:
+        return tuple(
+            IndicatorPlace(lever=lever.code, groupement=groupement.code, indicator=indicator)
+            for lever in self.levers
+            for groupement in lever.groupements
+            for indicator in groupement.indicators
+        )
 
     @cached_property
     def _index(self) -> dict[str, IndicatorPlace]:
-        return {place.indicator.code: place for place in self.places()}
+        return {place.indicator.code: place for place in self._places}
 
     def indicator(self, code: str) -> Indicator | None:
         """Return an indicator by code."""

@@ -188,8 +188,12 @@ METHOD = (
 def score(model: MaturityModel, diagnostic: DiagnosticInput) -> Scorecard:
     """Score a diagnostic against the model version it pinned."""
     results = _indicator_results(model, diagnostic)
-    levers = [lv.code for lv in model.levers]
-    groupements = [g.code for lv in model.levers for g in lv.groupements]
+    by_lever: dict[str, list[IndicatorResult]] = {}
+    by_groupement: dict[str, list[IndicatorResult]] = {}
+    for result in results:
+        by_lever.setdefault(result.lever, []).append(result)
+        by_groupement.setdefault(result.groupement, []).append(result)
+    groupements = [g.code for lv in model.levers for g in lv.groupements if g.code in by_groupement]
     method = (
         METHOD
         if diagnostic.scope == "full"
@@ -203,12 +207,8 @@ def score(model: MaturityModel, diagnostic: DiagnosticInput) -> Scorecard:
         model_version=model.version,
         scope=diagnostic.scope,
         overall=_weighted("overall", results),
-        levers=tuple(_weighted(code, [r for r in results if r.lever == code]) for code in levers),
-        groupements=tuple(
-            _weighted(code, [r for r in results if r.groupement == code])
-            for code in groupements
-            if any(r.groupement == code for r in results)
-        ),
+        levers=tuple(_weighted(lv.code, by_lever.get(lv.code, [])) for lv in model.levers),
+        groupements=tuple(_weighted(code, by_groupement[code]) for code in groupements),
         indicators=tuple(results),
         percent_to_target=percent_to_target(results),
         roadmap=tuple(_roadmap(model, results)),

@@ -1,0 +1,159 @@
+"""`dimm bench scoring`: the engine alone, and submitted → scored through the scoring service."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer
+
+from dimm.bench.bus import measure_broker, percentile
+from dimm.bench.stack import BenchTarget, bench_target
+from services.scoring.app import create_app
+from services.scoring.domain.engine import DiagnosticInput, score
+from services.scoring.settings import ScoringSettings
+from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
+from shared.events.contracts.catalogue import ModelPublished
+from shared.events.envelope import Event, encode, new_envelope
+from shared.logging import configure_logging
+from shared.messaging.kafka import KafkaSender
+from shared.messaging.topics import events_topic
+from shared.model.editions import shipped_edition
+from shared.model.schema import MaturityModel
+
+PROFILE = OrganisationProfile(
+    sector="banque", size_band="GE", region="ile-de-france", organisation_type="entreprise"
+)
+
+
+def _levels(model: MaturityModel, rng: random.Random) -> dict[str, int]:
+    return {p.indicator.code: rng.randint(0, 5) for p in model.places()}
+
+
+def measure_engine(seconds: float = 3.0) -> float:
+    """Score full DIMM v2 diagnostics on one core for a few seconds; return scorecards per second."""
+    model, rng = shipped_edition("2.0.0"), random.Random(7)
+    inputs = [DiagnosticInput("banque", "full", _levels(model, rng)) for _ in range(50)]
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        score(model, inputs[done % len(inputs)])
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+async def _produce(target: BenchTarget, events: list[Event], subject: Callable[[Event], str]) -> None:
+    sender = KafkaSender(target.kafka_bootstrap_servers, client_id="dimm-bench-scoring")
+    await sender.start()
+    try:
+        futures = []
+        for event in events:
+            record = encode(new_envelope(event, source="/dimm/assessment", subject=subject(event)))
+            futures.append(
+                await sender.send(
+                    events_topic("assessment"), record.value, key=record.key, headers=record.headers
+                )
+            )
+        await asyncio.gather(*futures)
+    finally:
+        await sender.stop()
+
+
+def _submitted(model: MaturityModel, rng: random.Random) -> DiagnosticSubmitted:
+    return DiagnosticSubmitted(
+        diagnostic_id="dg_" + uuid.uuid4().hex[:16],
+        organisation_id="org_" + uuid.uuid4().hex[:16],
+        account_id="acc_bench",
+        profile=PROFILE,
+        model_id=model.model_id,
+        model_version=model.version,
+        scope="full",
+        levels=_levels(model, rng),
+        not_applicable=[],
+        divergences=[],
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def _await_scored(target: BenchTarget, wanted: set[str], sent_at: dict[str, float]) -> list[float]:
+    reader = AIOKafkaConsumer(
+        events_topic("scoring"),
+        bootstrap_servers=target.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await reader.start()
+    latencies: list[float] = []
+    try:
+        while wanted:
+            batch = await reader.getmany(timeout_ms=500)
+            now = time.perf_counter()
+            for record in (r for rs in batch.values() for r in rs):
+                key = (record.key or b"").decode()
+                if (
+                    key in wanted
+                    and dict(record.headers).get("ce_type") == b"dimm.scoring.diagnostic.scored.v1"
+                ):
+                    wanted.discard(key)
+                    latencies.append((now - sent_at[key]) * 1000)
+        return latencies
+    finally:
+        await reader.stop()
+
+
+async def measure_pipeline(target: BenchTarget, events: int) -> tuple[float, float, float]:
+    """Submitted events → the scoring service → scored events; return rate, p50 and p99 (ms)."""
+    model, rng = shipped_edition("2.0.0"), random.Random(11)
+    settings = ScoringSettings(
+        environment="test",
+        kafka_bootstrap_servers=target.kafka_bootstrap_servers,
+        mongodb_url=target.mongodb_url,
+        mongodb_database=f"bench_scoring_{uuid.uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        published = ModelPublished(
+            model_id=model.model_id,
+            version=model.version,
+            content_hash=model.content_hash,
+            title=model.title,
+            indicator_count=model.indicator_count,
+            published_at=datetime.now(UTC),
+            document=model.model_dump(mode="json"),
+        )
+        warm = _submitted(model, rng)
+        await _produce(target, [published], lambda e: "dimm")
+        await _produce(target, [warm], lambda e: e.organisation_id)  # type: ignore[attr-defined]
+        await _await_scored(target, {warm.organisation_id}, {warm.organisation_id: time.perf_counter()})
+        submitted = [_submitted(model, rng) for _ in range(events)]
+        started = time.perf_counter()
+        sent_at = dict.fromkeys((s.organisation_id for s in submitted), started)
+        waiting = asyncio.create_task(_await_scored(target, set(sent_at), sent_at))
+        await _produce(target, list(submitted), lambda e: e.organisation_id)  # type: ignore[attr-defined]
+        latencies = await waiting
+        elapsed = time.perf_counter() - started
+    return events / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99)
+
+
+async def _run(events: int, echo: Callable[[str], None]) -> None:
+    with bench_target() as target:
+        echo(f"dimm bench scoring: full DIMM v2 diagnostics (115 indicators), on {target.description}")
+        engine = await asyncio.to_thread(measure_engine)
+        echo(f"  engine alone      {engine:10,.0f} scorecards/s (one core)")
+        broker = await measure_broker(target, events)
+        echo(f"  broker alone      {broker.rate:10,.0f} events/s (aiokafka produce → consume)")
+        rate, p50, p99 = await measure_pipeline(target, events)
+        echo(
+            f"  pipeline          {rate:10,.0f} diagnostics/s submitted → scored"
+            f"   p50 {p50:,.0f} ms   p99 {p99:,.0f} ms"
+        )
+        echo(f"  ratio             pipeline/broker {rate / broker.rate:.4f}")
+
+
+def run_scoring_bench(*, events: int, echo: Callable[[str], None]) -> None:
+    """Run the scoring benchmark and print its figures."""
+    configure_logging(service="bench", level="WARNING")
+    asyncio.run(_run(events, echo))
