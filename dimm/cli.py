@@ -201,7 +201,7 @@ def bench_capture(
 def bench_scoring(
     events: Annotated[int, typer.Option(help="Submitted diagnostics sent through the pipeline.")] = 1000,
 ) -> None:
-    """The scoring engine alone, and submitted → scored through the scoring service, beside the broker's rate."""
+    """Score with the engine alone, then submitted → scored through the service, beside the broker."""
     from dimm.bench.scoring import run_scoring_bench
 
     run_scoring_bench(events=events, echo=typer.echo)
