@@ -24,4 +24,6 @@ def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Longer than the default 5 s, so a busy client's pooled connection is not closed under it.
+        timeout_keep_alive=30,
     )

@@ -41,6 +41,7 @@ class CaptureFigures:
     p50_ms: float
     p99_ms: float
     submissions_per_second: float
+    retried: int = 0
 
 
 @contextmanager
@@ -143,22 +144,34 @@ async def _prepare(
     return prepared
 
 
+@dataclass
+class Tally:
+    """Latencies of the answers, and how many had to be sent again."""
+
+    latencies: list[float]
+    retries: int = 0
+
+
+async def _put(
+    http: httpx.AsyncClient, url: str, body: dict[str, object], auth: dict[str, str], tally: Tally
+) -> httpx.Response:
+    """PUT is idempotent: a connection the server closed under us is retried (and counted)."""
+    for _ in range(2):
+        try:
+            return await http.put(url, json=body, headers=auth)
+        except httpx.TransportError:
+            tally.retries += 1
+    return await http.put(url, json=body, headers=auth)
+
+
 async def _respond(
-    http: httpx.AsyncClient,
-    diag: str,
-    resp: str,
-    codes: list[str],
-    auth: dict[str, str],
-    latencies: list[float],
+    http: httpx.AsyncClient, diag: str, resp: str, codes: list[str], auth: dict[str, str], tally: Tally
 ) -> None:
     for code in codes:
         started = time.perf_counter()
-        response = await http.put(
-            f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}",
-            json={"level": random.randint(0, 5), "comment": "bench"},
-            headers=auth,
-        )
-        latencies.append(time.perf_counter() - started)
+        url = f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}"
+        response = await _put(http, url, {"level": random.randint(0, 5), "comment": "bench"}, auth, tally)
+        tally.latencies.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
 
@@ -169,9 +182,9 @@ async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
         owner = await _account_token(http, operator)
         prepared = await _prepare(http, owner, respondents)
-        latencies: list[float] = []
+        tally = Tally(latencies=[])
         started = time.perf_counter()
-        await asyncio.gather(*(_respond(http, d, r, c, a, latencies) for d, r, c, a in prepared))
+        await asyncio.gather(*(_respond(http, d, r, c, a, tally) for d, r, c, a in prepared))
         answering = time.perf_counter() - started
         started = time.perf_counter()
         results = await asyncio.gather(
@@ -180,7 +193,7 @@ async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
         submitting = time.perf_counter() - started
     if any(r.status_code != 200 for r in results):
         raise RuntimeError("a submission was refused")
-    values = [v * 1000 for v in latencies]
+    values = [v * 1000 for v in tally.latencies]
     return CaptureFigures(
         respondents,
         len(values),
@@ -188,6 +201,7 @@ async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
         percentile(values, 0.5),
         percentile(values, 0.99),
         respondents / submitting,
+        tally.retries,
     )
 
 
@@ -197,6 +211,7 @@ async def _run_all(url: str, operator: str, levels: list[int], echo: Callable[[s
         echo(
             f"  {f.respondents:>4} respondents  {f.answers:>6} answers  {f.answers_per_second:8.1f} answers/s"
             f"  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  {f.submissions_per_second:7.1f} submissions/s"
+            f"  ({f.retried} answers sent again after a dropped connection)"
         )
 
 

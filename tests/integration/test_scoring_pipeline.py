@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -54,7 +54,9 @@ async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _submitted_diagnostic(tenant: Tenant, levels: dict[str, int]) -> tuple[str, str]:
+async def _submitted_diagnostic(
+    tenant: Tenant, levels: dict[str, int], *, assessed_on: str | None = None
+) -> tuple[str, str]:
     org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
     diag = (
         await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
@@ -73,7 +75,8 @@ async def _submitted_diagnostic(tenant: Tenant, levels: dict[str, int]) -> tuple
             f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents/{resp}/answers/{code}",
             json={"level": level},
         )
-    submitted = await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit")
+    body = {"assessed_on": assessed_on} if assessed_on else None
+    submitted = await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit", json=body)
     assert submitted.status_code == 200, submitted.text
     return org, diag["diagnostic_id"]
 
@@ -122,7 +125,8 @@ class TestPipeline:
         self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
     ) -> None:
         tenant = await new_tenant(http)
-        org, first = await _submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 1))
+        year_ago = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
+        org, first = await _submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 1), assessed_on=year_ago)
         await _scorecard(scoring_http, tenant, first)
         diag = (
             await tenant.call(
@@ -152,6 +156,8 @@ class TestPipeline:
             await scoring_http.get(f"/scoring/v1/organisations/{org}/history", headers=tenant.headers)
         ).json()
         assert [p["overall"] for p in history["points"]] == [1.0, 3.0]
+        assert history["points"][0]["assessed_at"].startswith(year_ago)
+        assert second["progress"]["previous_assessed_at"].startswith(year_ago)
 
         what_if = await scoring_http.post(
             f"/scoring/v1/diagnostics/{diag['diagnostic_id']}/simulations",
@@ -223,6 +229,20 @@ async def _send(backend: Backend, event: DiagnosticSubmitted, *, times: int = 1)
             )
     finally:
         await sender.stop()
+
+
+class TestAssessmentDate:
+    async def test_an_assessment_date_in_the_future_is_a_422(self, http: httpx.AsyncClient) -> None:
+        tenant = await new_tenant(http)
+        org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+        diag = (await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={})).json()[
+            "diagnostic_id"
+        ]
+        tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+        response = await tenant.call(
+            "POST", f"{V1}/diagnostics/{diag}/submit", json={"assessed_on": tomorrow}
+        )
+        assert response.status_code == 422
 
 
 class TestDeliveryEdges:

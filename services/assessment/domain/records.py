@@ -131,15 +131,20 @@ class DiagnosticRecord:
         return result
 
     def submit(
-        self, answers: list[Answer], *, at: datetime
+        self, answers: list[Answer], *, at: datetime, assessed_at: datetime | None = None
     ) -> tuple[DiagnosticRecord, dict[str, Consolidated]]:
         """Submit the diagnostic, or refuse listing every indicator still missing."""
         ensure_draft(self.status)
+        if assessed_at is not None and assessed_at > at:
+            raise DiagnosticRuleError("an assessment cannot have been carried out in the future")
         consolidated = self.consolidate(answers)
         missing = missing_for_submission(list(self.indicators), consolidated)
         if missing:
             raise MissingIndicators(missing)
-        return self._moved("submitted", at), consolidated
+        submitted = self._moved("submitted", at)
+        if assessed_at is not None:
+            submitted = replace(submitted, status_at={**submitted.status_at, "assessed": assessed_at})
+        return submitted, consolidated
 
     def withdraw(self, *, at: datetime) -> DiagnosticRecord:
         """Withdraw a draft or submitted diagnostic."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -132,6 +132,18 @@ class ValidationBody(_Body):
     level: int | None = Field(None, ge=0, le=5)
     not_applicable: bool = False
     comment: Text = ""
+
+
+class SubmitBody(_Body):
+    """Optionally, the date the assessment was carried out (an audit recorded afterwards)."""
+
+    assessed_on: date | None = Field(None, description="Defaults to the submission; never in the future.")
+
+    def assessed_at(self) -> datetime | None:
+        """Return the assessment date as a UTC instant (midnight)."""
+        if self.assessed_on is None:
+            return None
+        return datetime.combine(self.assessed_on, time(0), tzinfo=UTC)
 
 
 class IndicatorState(BaseModel):

@@ -19,6 +19,7 @@ from services.assessment.entrypoints.diagnostic_schemas import (
     RespondentCreate,
     RespondentInvitation,
     RespondentView,
+    SubmitBody,
     ValidationBody,
     diagnostic_view,
 )
@@ -207,9 +208,14 @@ async def validate(
 
 
 @router.post("/diagnostics/{diagnostic_id}/submit", response_model=DiagnosticView, responses=_PROBLEM)
-async def submit(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+async def submit(
+    diagnostic_id: str, caller: Caller, storage: StorageDep, body: SubmitBody | None = None
+) -> DiagnosticView:
     """Submit for scoring; 409 listing every indicator still missing a level or an N/A."""
-    return await _view(await cases.submit(caller, diagnostic_id, storage=storage), storage)
+    assessed_at = body.assessed_at() if body else None
+    return await _view(
+        await cases.submit(caller, diagnostic_id, storage=storage, assessed_at=assessed_at), storage
+    )
 
 
 @router.post("/diagnostics/{diagnostic_id}/withdraw", response_model=DiagnosticView, responses=_PROBLEM)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -27,6 +27,8 @@ from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthori
 from shared.events.contracts.assessment import DiagnosticSubmitted, DiagnosticWithdrawn, Divergence
 from shared.model.schema import Indicator, MaturityModel
 from shared.mongo import in_transaction, utc_now
+
+MAX_BACKDATING = timedelta(days=3653)
 
 
 @dataclass(frozen=True)
@@ -269,13 +271,20 @@ async def validate_level(
     return changed
 
 
-async def submit(principal: Principal, diagnostic_id: str, *, storage: Storage) -> DiagnosticRecord:
+async def submit(
+    principal: Principal, diagnostic_id: str, *, storage: Storage, assessed_at: datetime | None = None
+) -> DiagnosticRecord:
     """Submit: every applicable indicator consolidated or N/A, status and event in one transaction."""
     _owner(principal)
+    if assessed_at is not None and not utc_now() - MAX_BACKDATING <= assessed_at <= utc_now():
+        raise InvalidInput(
+            "assessed_on must be a past date, at most ten years ago.",
+            errors=[{"path": "assessed_on", "message": "out of range"}],
+        )
     record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
     answers = [s.answer for s in await storage.diagnostics.answers(diagnostic_id)]
     try:
-        submitted, consolidated = record.submit(answers, at=utc_now())
+        submitted, consolidated = record.submit(answers, at=utc_now(), assessed_at=assessed_at)
     except MissingIndicators as exc:
         raise Conflict(
             f"{len(exc.missing)} indicator(s) still need a level or an N/A.",
@@ -299,6 +308,7 @@ async def submit(principal: Principal, diagnostic_id: str, *, storage: Storage) 
             if v.divergent
         ],
         submitted_at=submitted.status_at["submitted"],
+        assessed_at=submitted.status_at.get("assessed"),
     )
 
     async def work(session: AsyncClientSession) -> bool:

@@ -56,6 +56,7 @@ def _from_document(doc: dict[str, Any]) -> ScorecardRecord:
     fields = {k: v for k, v in doc.items() if k != "_id"}
     fields["not_applicable"] = tuple(fields["not_applicable"])
     fields["divergences"] = tuple(fields["divergences"])
+    fields.setdefault("assessed_at", fields["submitted_at"])
     return ScorecardRecord(diagnostic_id=doc["_id"], **fields)
 
 
@@ -68,7 +69,7 @@ class ScorecardStore:
     async def ensure_indexes(self) -> None:
         """Index scorecards by organisation and time, for history and progress."""
         await self._collection.create_index(
-            [("account_id", ASCENDING), ("organisation_id", ASCENDING), ("submitted_at", ASCENDING)]
+            [("account_id", ASCENDING), ("organisation_id", ASCENDING), ("assessed_at", ASCENDING)]
         )
 
     async def add(self, record: ScorecardRecord, *, session: AsyncClientSession) -> None:
@@ -83,7 +84,7 @@ class ScorecardStore:
     async def history(self, account_id: str, organisation_id: str) -> list[ScorecardRecord]:
         """Return an organisation's scorecards, oldest first."""
         cursor = self._collection.find({"account_id": account_id, "organisation_id": organisation_id}).sort(
-            "submitted_at", ASCENDING
+            "assessed_at", ASCENDING
         )
         return [_from_document(doc) async for doc in cursor]
 
@@ -95,9 +96,9 @@ class ScorecardStore:
             {
                 "account_id": record.account_id,
                 "organisation_id": record.organisation_id,
-                "submitted_at": {"$lt": record.submitted_at},
+                "assessed_at": {"$lt": record.assessed_at},
             },
-            sort=[("submitted_at", -1)],
+            sort=[("assessed_at", -1)],
             session=session,
         )
         return _from_document(doc) if doc else None

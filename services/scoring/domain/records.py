@@ -25,6 +25,7 @@ class ScorecardRecord:
     divergences: tuple[dict[str, Any], ...]
     submitted_at: datetime
     scored_at: datetime
+    assessed_at: datetime
     overall: float | None
     levers: dict[str, float | None] = field(default_factory=dict)
     percent_to_target: float = 0.0
@@ -53,7 +54,7 @@ class Progress:
     """Change since the previous scored diagnostic of the same organisation."""
 
     previous_diagnostic_id: str
-    previous_submitted_at: datetime
+    previous_assessed_at: datetime
     overall: float | None
     levers: dict[str, float | None]
 
@@ -68,7 +69,7 @@ def progress(current: ScorecardRecord, previous: ScorecardRecord | None) -> Prog
         return None
     return Progress(
         previous_diagnostic_id=previous.diagnostic_id,
-        previous_submitted_at=previous.submitted_at,
+        previous_assessed_at=previous.assessed_at,
         overall=_delta(current.overall, previous.overall),
         levers={code: _delta(score, previous.levers.get(code)) for code, score in current.levers.items()},
     )

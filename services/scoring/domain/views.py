@@ -41,6 +41,7 @@ def present(
         "scope": card.scope,
         "profile": record.profile,
         "submitted_at": record.submitted_at,
+        "assessed_at": record.assessed_at,
         "scored_at": record.scored_at,
         "overall": _score(card.overall, {"overall": "Score global"}),
         "levers": [_score(s, lever_names) for s in card.levers],
@@ -72,7 +73,7 @@ def present(
         if progress is None
         else {
             "previous_diagnostic_id": progress.previous_diagnostic_id,
-            "previous_submitted_at": progress.previous_submitted_at,
+            "previous_assessed_at": progress.previous_assessed_at,
             "overall": rounded(progress.overall),
             "levers": {code: rounded(delta) for code, delta in progress.levers.items()},
         },

@@ -56,6 +56,7 @@ async def history(organisation_id: str, caller: Caller, store: Scorecards) -> Hi
         points=[
             HistoryPoint(
                 diagnostic_id=r.diagnostic_id,
+                assessed_at=r.assessed_at,
                 submitted_at=r.submitted_at,
                 model_version=r.model_version,
                 scope=r.scope,
@@ -69,7 +70,7 @@ async def history(organisation_id: str, caller: Caller, store: Scorecards) -> Hi
         if progress is None
         else ProgressView(
             previous_diagnostic_id=progress.previous_diagnostic_id,
-            previous_submitted_at=progress.previous_submitted_at,
+            previous_assessed_at=progress.previous_assessed_at,
             overall=rounded(progress.overall),
             levers={k: rounded(v) for k, v in progress.levers.items()},
         ),

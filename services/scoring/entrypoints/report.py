@@ -146,7 +146,7 @@ def _progress(view: ScorecardView) -> str:
         for code, value in view.progress.levers.items()
     )
     return (
-        f"<p>Depuis le diagnostic du {view.progress.previous_submitted_at:%d/%m/%Y} : score global "
+        f"<p>Depuis le diagnostic du {view.progress.previous_assessed_at:%d/%m/%Y} : score global "
         f"{delta(view.progress.overall)}</p><ul>{rows}</ul>"
     )
 
@@ -164,7 +164,7 @@ def render_report(view: ScorecardView) -> str:
 <h1>Diagnostic de maturité digitale</h1>
 <p class="meta">Secteur {escape(profile.get("sector", "—"))} · taille {escape(profile.get("size_band", "—"))} ·
 région {escape(profile.get("region", "—"))} · modèle {escape(view.model_id)} {escape(view.model_version)}{quick} ·
-soumis le {view.submitted_at:%d/%m/%Y}</p>
+réalisé le {view.assessed_at:%d/%m/%Y}</p>
 <div class="grid">
 <div class="card"><div>Score global</div><div class="overall">{_fmt(view.overall.score)} <small>/ 5</small></div>
 <div>Atteinte des cibles : <b>{_fmt(view.percent_to_target)} %</b></div>

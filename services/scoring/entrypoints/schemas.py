@@ -54,7 +54,7 @@ class ProgressView(BaseModel):
     """Change since the previous scored diagnostic of the organisation."""
 
     previous_diagnostic_id: str
-    previous_submitted_at: datetime
+    previous_assessed_at: datetime
     overall: float | None
     levers: dict[str, float | None]
 
@@ -70,6 +70,7 @@ class ScorecardView(BaseModel):
     profile: dict[str, str]
     submitted_at: datetime
     scored_at: datetime
+    assessed_at: datetime
     overall: ScoreView
     levers: list[ScoreView]
     groupements: list[ScoreView]
@@ -86,6 +87,7 @@ class HistoryPoint(BaseModel):
     """One scored diagnostic in an organisation's time series."""
 
     diagnostic_id: str
+    assessed_at: datetime
     submitted_at: datetime
     model_version: str
     scope: str

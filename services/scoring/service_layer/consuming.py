@@ -97,6 +97,7 @@ def diagnostic_submitted_handler(cache: dict[str, MaturityModel]) -> Handler:
             divergences=tuple(d.model_dump() for d in event.divergences),
             submitted_at=event.submitted_at,
             scored_at=utc_now(),
+            assessed_at=event.assessed_at or event.submitted_at,
             **headline(card),
         )
         await ScorecardStore(uow.db).add(record, session=uow.session)

@@ -80,6 +80,8 @@ class DiagnosticSubmitted(Event):
     not_applicable: list[str]
     divergences: list[Divergence]
     submitted_at: datetime
+    assessed_at: datetime | None = None
+    """When the assessment was carried out, if earlier than its submission (a recorded audit)."""
 
 
 class DiagnosticWithdrawn(Event):

@@ -48,6 +48,7 @@ def _report() -> str:
             (),
             when,
             when,
+            when,
             **headline(card),
         )
 
