@@ -6,13 +6,17 @@ import asyncio
 import logging
 import os
 import secrets
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 
+from dimm.demo import demo_state
 from dimm.embedded import EmbeddedStack, StackError
 from dimm.model_cli import app as model_app
 from shared.auth import generate_key_pair, load_private_key
@@ -66,6 +70,34 @@ def _signing_keys(data_dir: Path) -> None:
     os.environ[PUBLIC_KEY_ENV] = public_path.read_text()
 
 
+def _first_demo(base: str, data_dir: Path) -> None:
+    """On a fresh embedded database, wait for the platform and seed the demo (`dimm demo`)."""
+    from dimm.demo import DemoError, run_demo
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if all(
+                httpx.get(f"{base}/{s}/readyz", timeout=2).status_code == 200
+                for s in ("assessment", "scoring")
+            ):
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+
+    async def seed() -> str:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            return (await run_demo(http, _admin_token(data_dir), data_dir))[1]
+
+    try:
+        report = asyncio.run(seed())
+    except (DemoError, httpx.TransportError) as exc:
+        logger.warning("the demo could not be created: %s", exc)
+        return
+    typer.echo(f"\nDemo data created. A report to open in a browser:\n  {base}{report}")
+
+
 @app.command()
 def up(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
@@ -92,12 +124,16 @@ def up(
         from dimm.platform import SERVICES, build_platform
 
         platform = build_platform()
+        # FastStream installs its own log handler when imported: route its lines through ours again.
+        configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
         base = f"http://{host}:{port}"
         typer.echo(f"DIMM platform on {base}  (Kafka {os.environ['KAFKA_BOOTSTRAP_SERVERS']})")
         for name in SERVICES:
             typer.echo(f"  {name:<11} {base}/{name}/docs")
         typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
-        uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False)
+        if "secantus" in stack.processes and not demo_state(data_dir).exists():
+            threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
+        uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=30)
     except StackError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -171,6 +207,31 @@ def asyncapi(
         typer.echo(document)
     else:
         output.write_text(document + "\n")
+
+
+@app.command()
+def demo(
+    url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")
+    ] = None,
+    data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
+) -> None:
+    """Create (once) a demo account with scored diagnostics, then print a token and a report to open."""
+    from dimm.demo import DemoError, run_demo
+
+    async def seed() -> tuple[str, str, bool]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            return await run_demo(http, token or _admin_token(data_dir), data_dir)
+
+    try:
+        access, report, created = asyncio.run(seed())
+    except (DemoError, httpx.TransportError) as exc:
+        typer.echo(f"FAILED: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo("demo data created" if created else "demo data already there")
+    typer.echo(f"  access token (valid 15 min): {access}")
+    typer.echo(f"  report (open it in a browser): {url}{report}")
 
 
 @bench_app.command("bus")

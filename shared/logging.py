@@ -65,7 +65,7 @@ def configure_logging(*, service: str, level: str = "INFO", json_lines: bool = T
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "kafka", "pymongo"):
+    for noisy in ("aiokafka", "kafka", "pymongo", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # FastStream installs its own coloured handler at import: route it through ours instead.
     faststream_logger = logging.getLogger("faststream")

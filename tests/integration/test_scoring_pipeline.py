@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
+from dimm.demo import ORGANISATIONS, run_demo
+from dimm.platform import PrefixDispatcher
 from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from shared.events.contracts import build_registry
@@ -22,7 +25,14 @@ from shared.events.envelope import decode, encode, new_envelope
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.topics import events_topic
 from shared.model.editions import SME_PROFILE
-from tests.integration.conftest import ORGANISATION, PUBLIC_KEY, Tenant, new_tenant, records_with_subject
+from tests.integration.conftest import (
+    ORGANISATION,
+    PUBLIC_KEY,
+    TOKEN,
+    Tenant,
+    new_tenant,
+    records_with_subject,
+)
 from tests.stack import Backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
@@ -277,3 +287,35 @@ class TestDeliveryEdges:
         letters = await records_with_subject(backend, "dimm.scoring.dlq", event.organisation_id)
         assert dict(letters[0].headers)["dlq_reason"] == b"retries-exhausted"
         assert dict(letters[0].headers)["dlq_attempts"] == b"3"
+
+
+class TestDemo:
+    async def test_the_demo_is_created_once_with_a_history_a_year_apart(
+        self, app: FastAPI, scoring: FastAPI, tmp_path: Path
+    ) -> None:
+        platform = PrefixDispatcher({"assessment": app, "scoring": scoring})
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=platform), base_url="http://test"
+        ) as http:
+            token, report, created = await run_demo(http, TOKEN, tmp_path)
+            assert created
+            auth = {"Authorization": f"Bearer {token}"}
+            organisations = (await http.get(f"{V1}/organisations", headers=auth)).json()["items"]
+            assert len(organisations) == len(ORGANISATIONS)
+            bakery = next(o for o in organisations if o["name"] == "Boulangerie Martin")
+            history = (
+                await http.get(f"/scoring/v1/organisations/{bakery['organisation_id']}/history", headers=auth)
+            ).json()
+            first, last = (datetime.fromisoformat(p["assessed_at"]) for p in history["points"])
+            assert 360 <= (last - first).days <= 370
+            assert history["progress"] is not None
+            page = await http.get(report)
+            assert page.status_code == 200
+            assert "Progression" in page.text
+
+            _, again, created_again = await run_demo(http, TOKEN, tmp_path)
+            assert not created_again
+            assert again.split("?")[0] == report.split("?")[0]
+            assert len((await http.get(f"{V1}/organisations", headers=auth)).json()["items"]) == len(
+                ORGANISATIONS
+            )

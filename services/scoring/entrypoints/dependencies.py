@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.scoring.adapters.store import ModelStore, ScorecardStore
@@ -37,6 +37,22 @@ async def get_caller(
 
 
 Caller = Annotated[Principal, Depends(get_caller)]
+
+
+async def get_reader(
+    deps: Deps,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    access_token: Annotated[
+        str | None, Query(max_length=4096, description="For a browser: the token in the URL.")
+    ] = None,
+) -> Principal:
+    """Like the bearer token, but a browser opening the report may pass it in the URL (RFC 6750 §2.3)."""
+    if credentials is None and access_token:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=access_token)
+    return await get_caller(deps, credentials)
+
+
+Reader = Annotated[Principal, Depends(get_reader)]
 
 
 def get_scorecards(deps: Deps) -> ScorecardStore:

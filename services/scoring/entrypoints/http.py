@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
 from services.scoring.domain.views import present, rounded
-from services.scoring.entrypoints.dependencies import Caller, Models, Scorecards
+from services.scoring.entrypoints.dependencies import Caller, Models, Reader, Scorecards
 from services.scoring.entrypoints.report import render_report
 from services.scoring.entrypoints.schemas import (
     HistoryPoint,
@@ -128,7 +128,7 @@ async def export_csv(diagnostic_id: str, caller: Caller, store: Scorecards, mode
 
 
 @router.get("/diagnostics/{diagnostic_id}/report", response_class=HTMLResponse, responses=_PROBLEM)
-async def report(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> HTMLResponse:
+async def report(diagnostic_id: str, caller: Reader, store: Scorecards, models: Models) -> HTMLResponse:
     """Return a self-contained HTML report in French: scores, radar, advice, roadmap, progress, method."""
     return HTMLResponse(
         render_report(_view(await cases.scorecard(caller, diagnostic_id, store=store, models=models)))
