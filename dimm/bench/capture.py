@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -19,7 +17,7 @@ import httpx
 
 from dimm.bench.bus import percentile
 from dimm.bench.stack import BenchTarget, bench_target
-from dimm.embedded import free_port
+from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 
 V1 = "/assessment/v1"
@@ -63,33 +61,14 @@ def assessment_process(target: BenchTarget) -> Iterator[tuple[str, str]]:
     log_dir = Path(tempfile.gettempdir()) / "dimm-bench"
     log_dir.mkdir(exist_ok=True)
     with open(log_dir / "assessment.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)],
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
+        process = start_service("assessment", port=port, env=env, log=log)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url, process)
+            wait_ready(url, "assessment", process=process, timeout=90)
             yield url, operator
         finally:
             process.terminate()
             process.wait(timeout=15)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the assessment service exited during start-up")
-        try:
-            if httpx.get(f"{url}/assessment/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the assessment service did not become ready")
 
 
 async def _account_token(http: httpx.AsyncClient, operator: str) -> dict[str, str]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from dimm.embedded import free_port
+from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 from tests.stack import embedded_backend
 
@@ -41,23 +38,10 @@ def assessment_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "DIMM_ASSESSMENT_ADMIN_TOKEN": OPERATOR,
             "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": PRIVATE_KEY,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dimm", "serve", "assessment", "--port", str(port)],
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
+        process = start_service("assessment", port=port, env=env, log=log)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/assessment/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                raise AssertionError(f"assessment did not start: see {log_path}")
+            wait_ready(url, "assessment", process=process)
             yield url
         finally:
             process.terminate()

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 
 from dimm.doctor import render, run_doctor
-from dimm.embedded import free_port
+from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 from shared.events.contracts.probe import ANSWERING_SERVICES
 from tests.stack import Backend, embedded_backend
@@ -60,25 +59,10 @@ class Platform:
         }
         port = self.ports.setdefault(service, free_port())
         log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - kept open for the child
-        self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "dimm", "serve", service, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        self.processes[service] = start_service(service, port=port, env=env, log=log)
 
-    def wait_ready(self, service: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.processes[service].poll() is not None:
-                raise AssertionError(f"{service} exited: see {self.log_dir / (service + '.log')}")
-            try:
-                if httpx.get(f"{self.url(service)}/{service}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{service} not ready within {timeout}s")
+    def wait_ready(self, service: str) -> None:
+        wait_ready(self.url(service), service, process=self.processes[service])
 
     def kill(self, service: str) -> None:
         process = self.processes[service]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, status
 from fastapi.responses import JSONResponse
@@ -21,11 +21,10 @@ from services.assessment.entrypoints.idempotency import IdempotencyKey, idempote
 from services.assessment.service_layer import accounts as cases
 from shared.auth import jwk
 from shared.errors import InvalidInput
+from shared.http import problem_responses
 
 router = APIRouter(tags=["accounts and access"])
-_PROBLEM: dict[int | str, dict[str, Any]] = {
-    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 409, 422)
-}
+_PROBLEM = problem_responses(401, 403, 404, 409, 422)
 
 
 @router.post(

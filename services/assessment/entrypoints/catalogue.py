@@ -21,12 +21,11 @@ from services.assessment.entrypoints.catalogue_schemas import (
 from services.assessment.entrypoints.dependencies import Deps, Models, require_operator
 from services.assessment.service_layer import catalogue as cases
 from shared.errors import InvalidInput
+from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1/models", tags=["model catalogue"])
 
-_PROBLEM: dict[int | str, dict[str, Any]] = {
-    code: {"content": {"application/problem+json": {}}} for code in (401, 404, 409, 422)
-}
+_PROBLEM = problem_responses(401, 404, 409, 422)
 Version = Annotated[str, Path(description="A semantic version, or `latest`.", examples=["2.0.0", "latest"])]
 ModelId = Annotated[str, Path(description="The model's id.", examples=["dimm"])]
 Code = Annotated[str, Path(description="An indicator or profile code.", examples=["SP1", "pme-10-priorites"])]

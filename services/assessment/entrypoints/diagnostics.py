@@ -27,11 +27,10 @@ from services.assessment.entrypoints.exports import export_csv, export_json
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import diagnostics as cases
 from services.assessment.service_layer import organisations as orgs
+from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["diagnostics"])
-_PROBLEM: dict[int | str, dict[str, Any]] = {
-    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 409, 422)
-}
+_PROBLEM = problem_responses(401, 403, 404, 409, 422)
 
 
 async def _view(record: Any, storage: StorageDep) -> DiagnosticView:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
@@ -18,11 +18,10 @@ from services.assessment.entrypoints.idempotency import IdempotencyKey, idempote
 from services.assessment.service_layer import catalogue
 from services.assessment.service_layer import organisations as cases
 from services.assessment.service_layer.diagnostics import Catalogue
+from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
-_PROBLEM: dict[int | str, dict[str, Any]] = {
-    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 422)
-}
+_PROBLEM = problem_responses(401, 403, 404, 422)
 DEFAULT_MODEL = "dimm"
 
 

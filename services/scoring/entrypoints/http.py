@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
@@ -20,11 +19,10 @@ from services.scoring.entrypoints.schemas import (
     SimulationBody,
 )
 from services.scoring.service_layer import scorecards as cases
+from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["scorecards"])
-_PROBLEM: dict[int | str, dict[str, Any]] = {
-    c: {"content": {"application/problem+json": {}}} for c in (401, 403, 404, 422)
-}
+_PROBLEM = problem_responses(401, 403, 404, 422)
 
 
 def _view(scored: cases.ScoredView) -> ScorecardView:
