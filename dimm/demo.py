@@ -93,7 +93,8 @@ def _level(rng: random.Random, maturity: float, lever_bias: float) -> int:
     return max(0, min(5, round(rng.gauss(maturity + lever_bias, 0.9))))
 
 
-async def _check(response: httpx.Response, what: str) -> dict[str, Any]:
+async def check(response: httpx.Response, what: str) -> dict[str, Any]:
+    """Return a response's JSON body, or raise DemoError naming the step that failed."""
     if response.status_code >= 400:
         raise DemoError(f"{what}: {response.status_code} {response.text[:300]}")
     return dict(response.json()) if response.content else {}
@@ -109,12 +110,12 @@ async def _diagnostic(
     maturity: float,
     assessed_on: str | None,
 ) -> str:
-    diag = await _check(
+    diag = await check(
         await http.post(f"{V1}/organisations/{org_id}/diagnostics", json={}, headers=auth), "open"
     )
     biases = {lever: rng.uniform(-0.8, 0.8) for lever in ("S", "OR", "PE", "OF", "TI", "E")}
     for name, role in demo.respondents:
-        invited = await _check(
+        invited = await check(
             await http.post(
                 f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents",
                 json={"name": name, "role": role},
@@ -127,9 +128,9 @@ async def _diagnostic(
         for item in diag["indicators"]:
             body = {"level": _level(rng, maturity, biases[item["lever"]])}
             url = f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents/{resp}/answers/{item['code']}"
-            await _check(await http.put(url, json=body, headers=token), "answer")
+            await check(await http.put(url, json=body, headers=token), "answer")
     submit_body = {"assessed_on": assessed_on} if assessed_on else None
-    await _check(
+    await check(
         await http.post(f"{V1}/diagnostics/{diag['diagnostic_id']}/submit", json=submit_body, headers=auth),
         "submit",
     )
@@ -150,17 +151,18 @@ async def _account(http: httpx.AsyncClient, operator: dict[str, str], state_path
     if account_id and (await http.get(f"{V1}/accounts/{account_id}", headers=operator)).status_code == 200:
         return account_id, False
     body = {"name": "Démo — Cabinet Numérique", "plan": "premium"}
-    account = await _check(await http.post(f"{V1}/accounts", json=body, headers=operator), "account")
+    account = await check(await http.post(f"{V1}/accounts", json=body, headers=operator), "account")
     _remember_account(state_path, str(account["account_id"]))
     return str(account["account_id"]), True
 
 
-async def _token(http: httpx.AsyncClient, operator: dict[str, str], account_id: str) -> str:
-    key = await _check(
+async def account_token(http: httpx.AsyncClient, operator: dict[str, str], account_id: str) -> str:
+    """Give an account a new API key (operator) and exchange it for an access token."""
+    key = await check(
         await http.post(f"{V1}/accounts/{account_id}/api-keys", json={"name": "demo"}, headers=operator),
         "api key",
     )
-    token = await _check(
+    token = await check(
         await http.post(
             f"{V1}/oauth/token",
             data={
@@ -189,7 +191,7 @@ async def _seed(http: httpx.AsyncClient, auth: dict[str, str]) -> str:
     last = ""
     for index, demo in enumerate(ORGANISATIONS):
         rng = random.Random(index)
-        org = await _check(
+        org = await check(
             await http.post(f"{V1}/organisations", json=demo.body, headers=auth), "organisation"
         )
         if demo.history:
@@ -214,14 +216,14 @@ async def run_demo(http: httpx.AsyncClient, operator_token: str, data_dir: Path)
     """Seed the demo once (idempotent); return a fresh token, the report path, and whether it was created."""
     operator = {"Authorization": f"Bearer {operator_token}"}
     account_id, _ = await _account(http, operator, demo_state(data_dir))
-    token = await _token(http, operator, account_id)
+    token = await account_token(http, operator, account_id)
     auth = {"Authorization": f"Bearer {token}"}
-    organisations = (await _check(await http.get(f"{V1}/organisations", headers=auth), "list"))["items"]
+    organisations = (await check(await http.get(f"{V1}/organisations", headers=auth), "list"))["items"]
     if organisations:
         showcase = next(
             (o for o in organisations if o["name"] == ORGANISATIONS[0].body["name"]), organisations[0]
         )
-        listed = await _check(
+        listed = await check(
             await http.get(f"{V1}/organisations/{showcase['organisation_id']}/diagnostics", headers=auth),
             "diagnostics",
         )

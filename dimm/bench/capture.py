@@ -17,6 +17,7 @@ import httpx
 
 from dimm.bench.bus import percentile
 from dimm.bench.stack import BenchTarget, bench_target
+from dimm.demo import account_token, check
 from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 
@@ -73,21 +74,8 @@ def assessment_process(target: BenchTarget) -> Iterator[tuple[str, str]]:
 
 async def _account_token(http: httpx.AsyncClient, operator: str) -> dict[str, str]:
     auth = {"Authorization": f"Bearer {operator}"}
-    account = (await http.post(f"{V1}/accounts", json={"name": "Bench"}, headers=auth)).json()
-    key = (
-        await http.post(
-            f"{V1}/accounts/{account['account_id']}/api-keys", json={"name": "bench"}, headers=auth
-        )
-    ).json()
-    token = await http.post(
-        f"{V1}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": key["client_id"],
-            "client_secret": key["client_secret"],
-        },
-    )
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+    account = await check(await http.post(f"{V1}/accounts", json={"name": "Bench"}, headers=auth), "account")
+    return {"Authorization": f"Bearer {await account_token(http, auth, account['account_id'])}"}
 
 
 async def _prepare(

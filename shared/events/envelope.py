@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -130,11 +130,6 @@ class EventRegistry:
             raise InvalidEvent(
                 f"{current.type} payload is invalid: {exc.error_count()} error(s): {exc}"
             ) from exc
-
-    @property
-    def types(self) -> Iterable[str]:
-        """List the known current event types."""
-        return self._models.keys()
 
 
 def _header(headers: Headers, name: str) -> str | None:

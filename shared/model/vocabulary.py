@@ -7,9 +7,6 @@ from typing import Literal
 SizeBand = Literal["TPE", "PME", "ETI", "GE"]
 OrganisationType = Literal["entreprise", "administration", "association"]
 
-SIZE_BANDS: tuple[SizeBand, ...] = ("TPE", "PME", "ETI", "GE")
-ORGANISATION_TYPES: tuple[OrganisationType, ...] = ("entreprise", "administration", "association")
-
 #: Lower headcount bound of each band (INSEE): TPE < 10, PME 10–249, ETI 250–4 999, GE ≥ 5 000.
 SIZE_BAND_FLOORS: tuple[tuple[int, SizeBand], ...] = ((5000, "GE"), (250, "ETI"), (10, "PME"), (0, "TPE"))
 

@@ -41,7 +41,3 @@ class Probe:
     def status(self) -> ProbeStatus:
         """Say whether every expected service answered."""
         return "pending" if self.missing else "complete"
-
-    def round_trips(self) -> dict[str, float]:
-        """Return each answering service's round-trip time in seconds."""
-        return {s: a.round_trip_seconds(self.requested_at) for s, a in self.answers.items()}

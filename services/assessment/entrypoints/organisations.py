@@ -88,10 +88,8 @@ async def update_organisation(
 ) -> OrganisationView:
     """Change some fields of an organisation."""
     caller.require("organisations:write")
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("siren", "") is None:
-        changes["siren"] = None
-    changes = {k: v for k, v in changes.items() if v is not None or k == "siren"}
+    # An explicit null clears the SIREN; it means "unchanged" for every other field.
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "siren"}
     org = await cases.update(
         caller.account_id, organisation_id, changes, sectors=await _sectors(models), storage=storage
     )

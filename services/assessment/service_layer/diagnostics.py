@@ -256,7 +256,7 @@ async def validate_level(
 ) -> DiagnosticRecord:
     """Set the validated level of an indicator (owner or expert); it wins over respondents."""
     _owner(principal)
-    if (level is None) == (not not_applicable):
+    if (level is None) != not_applicable:
         raise InvalidInput("Give either a level or not_applicable.")
     record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
     if code not in {i.code for i in record.indicators}:
