@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,18 @@ class TestDomainPurity:
         bad = tmp_path / "bad.py"
         bad.write_text("from pymongo import AsyncMongoClient\n")
         assert "pymongo" in _imports(bad)
+
+
+class TestModelKernelPurity:
+    def test_the_model_and_its_engine_import_only_numpy_pydantic_and_the_standard_library(self) -> None:
+        allowed = {"numpy", "pydantic"} | set(sys.stdlib_module_names)
+        offenders = {
+            f"{path.relative_to(ROOT)}: {name}"
+            for path in _python_files(ROOT / "shared" / "model")
+            for name in _imports(path)
+            if name.split(".")[0] not in allowed and not name.startswith("shared.model")
+        }
+        assert not offenders
 
 
 class TestServiceIsolation:
