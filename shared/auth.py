@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -175,3 +175,25 @@ class TokenVerifier:
             diagnostic_id=claims.get("diag"),
             respondent_id=claims.get("rsp"),
         )
+
+
+class KeyRevocations(Protocol):
+    """Tell whether the API key that obtained a token has been revoked since."""
+
+    async def is_revoked(self, client_id: str) -> bool:
+        """Tell whether a key is revoked (or unknown)."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a service authenticates a caller: the token's signature, then its key's revocation."""
+
+    verifier: TokenVerifier
+    revocations: KeyRevocations
+
+    async def authenticate(self, token: str) -> Principal:
+        """Return the token's principal, or raise Unauthorized saying why."""
+        principal = self.verifier.verify(token)
+        if principal.client_id is not None and await self.revocations.is_revoked(principal.client_id):
+            raise Unauthorized("The API key behind this token has been revoked.")
+        return principal

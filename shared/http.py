@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shared.errors import install_error_handlers
+from shared.auth import Access, Principal
+from shared.errors import Unauthorized
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
+from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -24,6 +27,36 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _MAX_CORRELATION_LENGTH = 128
+
+bearer = HTTPBearer(auto_error=False, description="An access token from /assessment/v1/oauth/token.")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def get_caller(request: Request, credentials: Credentials) -> Principal:
+    """Authenticate the caller's bearer token with the app's access rules."""
+    if credentials is None:
+        raise Unauthorized("A bearer token is required.")
+    access: Access = request.app.state.access
+    return await access.authenticate(credentials.credentials)
+
+
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+async def get_reader(
+    request: Request,
+    credentials: Credentials,
+    access_token: Annotated[
+        str | None, Query(max_length=4096, description="For a browser: the token in the URL.")
+    ] = None,
+) -> Principal:
+    """Like the bearer token, but a browser opening a page may pass it in the URL (RFC 6750 §2.3)."""
+    if credentials is None and access_token:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=access_token)
+    return await get_caller(request, credentials)
+
+
+Reader = Annotated[Principal, Depends(get_reader)]
 
 
 class CorrelationMiddleware(BaseHTTPMiddleware):
@@ -42,7 +75,7 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def ops_router(runtime: ServiceRuntime, registry: CollectorRegistry) -> APIRouter:
+def ops_router(runtime: ServiceRuntime[Any], registry: CollectorRegistry) -> APIRouter:
     """Build /healthz, /readyz, /metrics and /asyncapi.json for one service."""
     router = APIRouter(tags=["operations"])
 
@@ -74,8 +107,9 @@ def ops_router(runtime: ServiceRuntime, registry: CollectorRegistry) -> APIRoute
 
 def create_service_app(
     *,
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any],
     registry: CollectorRegistry,
+    access: Access | None,
     title: str,
     description: str,
     routers: list[APIRouter],
@@ -107,4 +141,5 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
     app.state.runtime = runtime
+    app.state.access = access
     return app

@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure
 
 T = TypeVar("T")
 Document = dict[str, Any]
+Database = AsyncDatabase[Document]
 Client = AsyncMongoClient[Document]
 
 #: Errors that say the database is out of reach, not that the work is wrong.

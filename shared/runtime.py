@@ -7,27 +7,30 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
-from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events.contracts import build_registry
 from shared.events.envelope import Event, EventRegistry
-from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy, Subscription
+from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.outbox import OUTBOX_COLLECTION, Outbox, OutboxRelay
+from shared.messaging.resume import ParkingPolicy
+from shared.messaging.subscription import Subscription
 from shared.messaging.topics import dead_letter_topic, events_topic, provision_topics, service_topics
-from shared.mongo import Client, create_client, ping
+from shared.mongo import Client, Database, create_client, ping
+from shared.mongo_unit_of_work import Storage
 from shared.settings import ServiceSettings
+from shared.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Database = AsyncDatabase[dict[str, Any]]
+U = TypeVar("U", bound=UnitOfWork)
 IndexSetup = Callable[[Database], Awaitable[None]]
 
 
@@ -46,7 +49,7 @@ async def _retry_start(what: str, step: Callable[[], Awaitable[T]], *, deadline_
             pause = min(pause * 2, 5.0)
 
 
-class ServiceRuntime:
+class ServiceRuntime(Generic[U]):
     """Create, start and stop the messaging and storage of one service."""
 
     def __init__(
@@ -54,7 +57,8 @@ class ServiceRuntime:
         settings: ServiceSettings,
         *,
         registry: CollectorRegistry,
-        subscription: Subscription | None = None,
+        unit_of_work: Callable[[Storage], U],
+        subscription: Subscription[U] | None = None,
         index_setup: IndexSetup | None = None,
         events: EventRegistry | None = None,
         publishes: tuple[type[Event], ...] = (),
@@ -67,6 +71,7 @@ class ServiceRuntime:
         self.broker: KafkaBroker = build_broker(
             settings.kafka_bootstrap_servers, service=self.name, registry=registry
         )
+        self._unit_of_work = unit_of_work
         self._subscription = subscription
         self._index_setup = index_setup
         self._deadline = startup_deadline_seconds
@@ -74,7 +79,7 @@ class ServiceRuntime:
         self._sender: KafkaSender | None = None
         self._outbox: Outbox | None = None
         self._relay: OutboxRelay | None = None
-        self._consumer: IdempotentConsumer | None = None
+        self._consumer: IdempotentConsumer[U] | None = None
         self._declare_publishers(publishes)
         if subscription is not None:
             subscribe(
@@ -83,7 +88,7 @@ class ServiceRuntime:
                 group_id=settings.consumer_group,
                 batch_size=settings.consumer_batch_size,
                 consumer=self._require_consumer,
-                description=f"Handles: {', '.join(sorted(subscription.handlers))}",
+                description=f"Handles: {', '.join(subscription.event_types)}",
             )
 
     def _declare_publishers(self, publishes: tuple[type[Event], ...]) -> None:
@@ -102,7 +107,17 @@ class ServiceRuntime:
                 schema=event,
             )
 
-    def _require_consumer(self) -> IdempotentConsumer:
+    @property
+    def subscription(self) -> Subscription[U] | None:
+        """Return what the service consumes, if anything."""
+        return self._subscription
+
+    @property
+    def consumer(self) -> IdempotentConsumer[U]:
+        """Return the running consumer (only between start and stop)."""
+        return self._require_consumer()
+
+    def _require_consumer(self) -> IdempotentConsumer[U]:
         if self._consumer is None:
             raise RuntimeError(f"{self.name} consumer used before start")
         return self._consumer
@@ -125,6 +140,14 @@ class ServiceRuntime:
         if self._outbox is None:
             raise RuntimeError(f"{self.name} runtime is not started")
         return self._outbox
+
+    def storage(self) -> Storage:
+        """Return what the service's Mongo unit of work is built on."""
+        return Storage(self.client, self.db, self.outbox, self.events_committed)
+
+    def unit_of_work(self) -> U:
+        """Return a new unit of work of the service (between start and stop)."""
+        return self._unit_of_work(self.storage())
 
     def events_committed(self) -> None:
         """Wake the relay after a transaction that staged events has committed."""
@@ -176,17 +199,17 @@ class ServiceRuntime:
         if self._subscription is not None:
             self._consumer = self._build_consumer(self._subscription, self._sender)
             await self._consumer.ensure_indexes()
+            self._consumer.resumer.start()
         await self.broker.start()
         logger.info("%s runtime started", self.name)
 
-    def _build_consumer(self, subscription: Subscription, sender: KafkaSender) -> IdempotentConsumer:
+    def _build_consumer(self, subscription: Subscription[U], sender: KafkaSender) -> IdempotentConsumer[U]:
         settings = self.settings
         return IdempotentConsumer(
-            client=self.client,
+            unit_of_work=self.unit_of_work,
             db=self.db,
             registry=self.events,
             subscription=subscription,
-            outbox=self.outbox,
             dead_letters=DeadLetters(
                 sender, topic=dead_letter_topic(settings.consumer_group), group=settings.consumer_group
             ),
@@ -196,12 +219,17 @@ class ServiceRuntime:
                 max_seconds=settings.consumer_retry_max_seconds,
             ),
             metrics=self.metrics,
-            on_commit=self.events_committed,
+            parking=ParkingPolicy(
+                max_seconds=settings.consumer_park_max_seconds,
+                sweep_seconds=settings.consumer_park_sweep_seconds,
+            ),
         )
 
     async def stop(self) -> None:
         """Stop consuming first, then relaying, then close the connections."""
         await self.broker.stop()
+        if self._consumer is not None:
+            await self._consumer.resumer.stop()
         if self._relay is not None:
             await self._relay.stop()
         if self._sender is not None:
@@ -212,7 +240,7 @@ class ServiceRuntime:
         logger.info("%s runtime stopped", self.name)
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[ServiceRuntime]:
+    async def running(self) -> AsyncIterator[ServiceRuntime[U]]:
         """Run the runtime for the duration of a block."""
         await self.start()
         try:

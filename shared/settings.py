@@ -64,6 +64,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(5, ge=1, le=50)
     consumer_retry_base_seconds: float = Field(0.2, ge=0.0, le=60.0)
     consumer_retry_max_seconds: float = Field(5.0, ge=0.0, le=600.0)
+    consumer_park_max_seconds: float = Field(900.0, gt=0.0, le=7 * 24 * 3600)
+    consumer_park_sweep_seconds: float = Field(5.0, gt=0.0, le=600.0)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
 

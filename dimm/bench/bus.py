@@ -17,11 +17,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from dimm.bench.stack import BenchTarget, bench_target
 from shared.events.envelope import Event, EventRegistry, encode, new_envelope
 from shared.logging import configure_logging
-from shared.messaging.consumer import PROCESSED_KEY_TTL_SECONDS, Subscription, UnitOfWork
+from shared.messaging.consumer import PROCESSED_KEY_TTL_SECONDS
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.outbox import outbox_document
+from shared.messaging.subscription import Subscription
 from shared.messaging.topics import TopicSpec, events_topic, provision_topics
 from shared.mongo import Client, create_client, in_transaction
+from shared.mongo_unit_of_work import MongoUnitOfWork
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 
@@ -35,6 +37,7 @@ class BenchPing(Event):
     event_type = "dimm.bench.ping.v1"
 
     n: int
+    sent_at: datetime
     padding: str = PADDING
 
 
@@ -57,7 +60,9 @@ async def measure_broker(target: BenchTarget, events: int) -> Figures:
     """Produce then consume `events` records with aiokafka alone."""
     topic = f"dimm.bench.raw.{uuid.uuid4().hex[:8]}"
     await asyncio.to_thread(provision_topics, target.kafka_bootstrap_servers, [TopicSpec(topic, 3, 1)])
-    record = encode(new_envelope(BenchPing(n=0), source="/dimm/bench", subject="org"))
+    record = encode(
+        new_envelope(BenchPing(n=0, sent_at=datetime.now(UTC)), source="/dimm/bench", subject="org")
+    )
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=target.kafka_bootstrap_servers,
@@ -113,7 +118,10 @@ async def measure_database(target: BenchTarget, events: int, batch: int) -> Figu
     # The consumer's own index, so both sides pay for the same writes.
     await db["processed_events"].create_index("processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
     try:
-        envelopes = [new_envelope(BenchPing(n=i), source="/dimm/bench", subject="org") for i in range(events)]
+        envelopes = [
+            new_envelope(BenchPing(n=i, sent_at=datetime.now(UTC)), source="/dimm/bench", subject="org")
+            for i in range(events)
+        ]
         documents = [outbox_document(e, "topic") for e in envelopes]
         started = time.perf_counter()
         for start in range(0, events, batch):
@@ -140,17 +148,13 @@ def _settings(target: BenchTarget, name: str) -> ServiceSettings:
     )
 
 
-async def _emit(producer: ServiceRuntime, numbers: range, batch: int) -> None:
+async def _emit(producer: ServiceRuntime[MongoUnitOfWork], numbers: range, batch: int) -> None:
     for start in range(numbers.start, numbers.stop, batch):
-        chunk: list[tuple[Event, str | None]] = [
-            (BenchPing(n=n), f"org-{n % 64}") for n in range(start, min(start + batch, numbers.stop))
-        ]
-
-        async def write(session: AsyncClientSession, chunk: list[tuple[Event, str | None]] = chunk) -> None:
-            await producer.outbox.add_many(chunk, session=session)
-
-        await in_transaction(producer.client, write)
-        producer.events_committed()
+        async with producer.unit_of_work() as uow:
+            now = datetime.now(UTC)
+            for n in range(start, min(start + batch, numbers.stop)):
+                uow.emit(BenchPing(n=n, sent_at=now), subject=f"org-{n % 64}")
+            await uow.commit()
 
 
 async def _wait_processed(registry: CollectorRegistry, count: int) -> None:
@@ -165,21 +169,26 @@ async def measure_pipeline(target: BenchTarget, events: int, batch: int) -> Figu
     registry = EventRegistry()
     registry.register(BenchPing)
 
-    async def on_ping(event: BenchPing, uow: UnitOfWork) -> None:
+    async def on_ping(event: BenchPing, uow: MongoUnitOfWork) -> None:
         await uow.db["effects"].update_one(
             {"_id": event.n}, {"$inc": {"count": 1}}, upsert=True, session=uow.session
         )
-        latencies[event.n] = (datetime.now(UTC) - uow.envelope.time).total_seconds()
+        latencies[event.n] = (datetime.now(UTC) - event.sent_at).total_seconds()
 
     producer = ServiceRuntime(
-        _settings(target, f"benchp{uid}"), registry=CollectorRegistry(), events=registry
+        _settings(target, f"benchp{uid}"),
+        registry=CollectorRegistry(),
+        unit_of_work=MongoUnitOfWork,
+        events=registry,
     )
     metrics = CollectorRegistry()
-    subscription = Subscription(
-        topics=(events_topic(f"benchp{uid}"),), handlers={BenchPing.event_type: on_ping}
-    )
+    subscription = Subscription[MongoUnitOfWork](events_topic(f"benchp{uid}")).on(BenchPing, on_ping)
     consumer = ServiceRuntime(
-        _settings(target, f"benchc{uid}"), registry=metrics, subscription=subscription, events=registry
+        _settings(target, f"benchc{uid}"),
+        registry=metrics,
+        unit_of_work=MongoUnitOfWork,
+        subscription=subscription,
+        events=registry,
     )
     async with producer.running(), consumer.running():
         await _emit(producer, range(-1, 0), batch)  # warm-up: the consumer group has joined after it

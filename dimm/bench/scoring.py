@@ -157,15 +157,7 @@ async def measure_pipeline(target: BenchTarget, events: int) -> tuple[float, flo
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        published = ModelPublished(
-            model_id=model.model_id,
-            version=model.version,
-            content_hash=model.content_hash,
-            title=model.title,
-            indicator_count=model.indicator_count,
-            published_at=datetime.now(UTC),
-            document=model.model_dump(mode="json"),
-        )
+        published = ModelPublished.of(model, at=datetime.now(UTC))
         warm = _submitted(model, rng)
         await _produce(target, [published], lambda e: "dimm")
         await _produce(target, [warm], lambda e: e.organisation_id)  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
     app = create_service_app(
         runtime=deps.runtime,
         registry=deps.registry,
+        access=deps.access,
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
         routers=[accounts.router, organisations.router, diagnostics.router, catalogue.router, http.router],

@@ -9,16 +9,14 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
-from services.assessment.adapters.accounts import AccountRepository
-from services.assessment.adapters.diagnostics import DiagnosticRepository
-from services.assessment.adapters.idempotency import IdempotencyRepository
-from services.assessment.adapters.models import ModelVersionRepository
-from services.assessment.adapters.organisations import OrganisationRepository
+from services.assessment.adapters.unit_of_work import MongoAssessmentUnitOfWork, ensure_indexes
 from services.assessment.entrypoints.consumers import subscription
 from services.assessment.metrics import AssessmentMetrics
+from services.assessment.service_layer.accounts import key_is_revoked
 from services.assessment.service_layer.catalogue import ModelCache, load_shipped_editions
+from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from services.assessment.settings import AssessmentSettings
-from shared.auth import TokenIssuer, TokenVerifier, load_private_key
+from shared.auth import Access, TokenIssuer, TokenVerifier, load_private_key
 from shared.events.contracts.assessment import (
     ApiKeyRevoked,
     DiagnosticSubmitted,
@@ -29,9 +27,12 @@ from shared.events.contracts.assessment import (
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
-from shared.runtime import Database, ServiceRuntime
+from shared.mongo import Database
+from shared.runtime import ServiceRuntime
 
 logger = logging.getLogger(__name__)
+
+Runtime = ServiceRuntime[AssessmentUnitOfWork]
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,10 @@ class Dependencies:
     settings: AssessmentSettings
     registry: CollectorRegistry
     metrics: AssessmentMetrics
-    runtime: ServiceRuntime
+    runtime: Runtime
     models: ModelCache
     issuer: TokenIssuer
-    verifier: TokenVerifier
+    access: Access
 
     @property
     def token_ttl(self) -> timedelta:
@@ -57,6 +58,16 @@ class Dependencies:
         return timedelta(days=self.settings.respondent_token_ttl_days)
 
 
+@dataclass(frozen=True)
+class _Revocations:
+    """Revoked keys, as the accounts repository knows them."""
+
+    runtime: Runtime
+
+    async def is_revoked(self, client_id: str) -> bool:
+        return await key_is_revoked(client_id, uow=self.runtime.unit_of_work())
+
+
 def bootstrap(settings: AssessmentSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
@@ -67,9 +78,10 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
     async def index_setup(db: Database) -> None:
         await ensure_indexes(db, idempotency_ttl_seconds=ttl)
 
-    runtime = ServiceRuntime(
+    runtime: Runtime = ServiceRuntime(
         settings,
         registry=registry,
+        unit_of_work=MongoAssessmentUnitOfWork,
         subscription=subscription(metrics),
         index_setup=index_setup,
         publishes=(
@@ -83,6 +95,7 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
             ProbeRequested,
         ),
     )
+    verifier = TokenVerifier([issuer.public_key], issuer=settings.jwt_issuer)
     return Dependencies(
         settings=settings,
         registry=registry,
@@ -90,7 +103,7 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
         runtime=runtime,
         models=ModelCache(),
         issuer=issuer,
-        verifier=TokenVerifier([issuer.public_key], issuer=settings.jwt_issuer),
+        access=Access(verifier, _Revocations(runtime)),
     )
 
 
@@ -102,22 +115,6 @@ def _signing_key(settings: AssessmentSettings) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int) -> None:
-    """Create the indexes the service's repositories rely on."""
-    await ModelVersionRepository.in_database(db).ensure_indexes()
-    await AccountRepository(db).ensure_indexes()
-    await OrganisationRepository(db).ensure_indexes()
-    await DiagnosticRepository(db).ensure_indexes()
-    await IdempotencyRepository(db).ensure_indexes(idempotency_ttl_seconds)
-
-
 async def on_start(deps: Dependencies) -> None:
     """Load the shipped model editions the catalogue does not have yet."""
-    runtime = deps.runtime
-    await load_shipped_editions(
-        client=runtime.client,
-        repo=ModelVersionRepository.in_database(runtime.db),
-        outbox=runtime.outbox,
-        cache=deps.models,
-        on_commit=runtime.events_committed,
-    )
+    await load_shipped_editions(deps.runtime.unit_of_work, cache=deps.models)

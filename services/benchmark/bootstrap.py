@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from services.benchmark.adapters.unit_of_work import MongoBenchmarkUnitOfWork
 from services.benchmark.entrypoints.consumers import subscription
+from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from services.benchmark.settings import BenchmarkSettings
 from shared.runtime import ServiceRuntime
 
@@ -17,11 +19,13 @@ class Dependencies:
 
     settings: BenchmarkSettings
     registry: CollectorRegistry
-    runtime: ServiceRuntime
+    runtime: ServiceRuntime[BenchmarkUnitOfWork]
 
 
 def bootstrap(settings: BenchmarkSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
-    runtime = ServiceRuntime(settings, registry=registry, subscription=subscription())
+    runtime = ServiceRuntime(
+        settings, registry=registry, unit_of_work=MongoBenchmarkUnitOfWork, subscription=subscription()
+    )
     return Dependencies(settings=settings, registry=registry, runtime=runtime)

@@ -16,6 +16,7 @@ def create_app(settings: ScoringSettings) -> FastAPI:
     app = create_service_app(
         runtime=deps.runtime,
         registry=deps.registry,
+        access=deps.access,
         title="DIMM scoring service",
         description="Scorecards, advice, roadmaps and reports computed from submitted diagnostics.",
         routers=[router],

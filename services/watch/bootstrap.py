@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork
 from services.watch.entrypoints.consumers import subscription
+from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
 from shared.runtime import ServiceRuntime
 
@@ -17,11 +19,13 @@ class Dependencies:
 
     settings: WatchSettings
     registry: CollectorRegistry
-    runtime: ServiceRuntime
+    runtime: ServiceRuntime[WatchUnitOfWork]
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
-    runtime = ServiceRuntime(settings, registry=registry, subscription=subscription())
+    runtime = ServiceRuntime(
+        settings, registry=registry, unit_of_work=MongoWatchUnitOfWork, subscription=subscription()
+    )
     return Dependencies(settings=settings, registry=registry, runtime=runtime)

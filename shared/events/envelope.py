@@ -17,7 +17,7 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 class Event(BaseModel):
-    """Base of every event payload: frozen, strict about unknown fields."""
+    """Base of every event payload: frozen; a producer may not add a field the contract lacks."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     event_type: ClassVar[str]
@@ -119,13 +119,14 @@ class EventRegistry:
         return self.current_type(event_type) in self._models
 
     def payload(self, envelope: Envelope) -> Event:
-        """Validate an (upcast) envelope's data against its payload model."""
+        """Read an (upcast) envelope's data as a tolerant reader: fields it does not know are ignored."""
         current = self.upcast(envelope)
         model = self._models.get(current.type)
         if model is None:
             raise InvalidEvent(f"unknown event type {envelope.type!r}")
         try:
-            return model.model_validate(current.data)
+            # A producer's compatible addition must never break an older consumer.
+            return model.model_validate(current.data, extra="ignore")
         except ValidationError as exc:
             raise InvalidEvent(
                 f"{current.type} payload is invalid: {exc.error_count()} error(s): {exc}"

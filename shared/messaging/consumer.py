@@ -1,23 +1,28 @@
-"""Idempotent, batched consumption with bounded retries and a dead-letter topic."""
+"""Idempotent, batched consumption with bounded retries, parking and a dead-letter topic."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events.envelope import Envelope, Event, EventRegistry, InvalidEvent, decode
+from shared.events.handling import PermanentError, WaitingFor
 from shared.logging import reset_correlation_id, set_correlation_id
 from shared.messaging.metrics import MessagingMetrics
-from shared.messaging.outbox import Outbox, RecordSender
-from shared.mongo import INFRASTRUCTURE_ERRORS, Client, ensure_index, in_transaction
+from shared.messaging.outbox import RecordSender
+from shared.messaging.parking import Parked, ParkedEvents, StoredRecord, deadline_after
+from shared.messaging.resume import ParkingPolicy, Resumer
+from shared.messaging.subscription import Route, Subscription
+from shared.mongo import INFRASTRUCTURE_ERRORS, Database, ensure_index, utc_now
+from shared.mongo_unit_of_work import MongoUnitOfWork
+from shared.unit_of_work import UnitOfWork, transactional
 
 logger = logging.getLogger(__name__)
 
@@ -25,47 +30,25 @@ PROCESSED_COLLECTION = "processed_events"
 MAX_ERROR_HEADER = 1_000
 PROCESSED_KEY_TTL_SECONDS = 30 * 24 * 3600
 
-
-class PermanentError(Exception):
-    """A failure that retrying cannot fix: the event goes straight to the dead-letter topic."""
+U = TypeVar("U", bound=UnitOfWork)
+__all__ = ["ConsumedRecord", "DeadLetters", "Delivery", "IdempotentConsumer", "PermanentError", "RetryPolicy"]
 
 
 class ConsumedRecord(Protocol):
     """The fields of a Kafka record the consumer reads (aiokafka's ConsumerRecord has them)."""
 
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
-
-
-@dataclass(frozen=True)
-class UnitOfWork:
-    """What a handler gets: the open transaction, the service database and its outbox."""
-
-    session: AsyncClientSession
-    db: AsyncDatabase[dict[str, Any]]
-    outbox: Outbox
-    envelope: Envelope
-
-    async def emit(self, event: Event, *, subject: str | None) -> Envelope:
-        """Stage an outgoing event in the same transaction as the handler's writes."""
-        return await self.outbox.add(event, subject=subject, session=self.session)
-
-
-Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
-GiveUpHandler = Callable[[Any, UnitOfWork, str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """The topics a service consumes and the handler of each event type it cares about."""
-
-    topics: tuple[str, ...]
-    handlers: Mapping[str, Handler]
-    give_up: Mapping[str, GiveUpHandler] = field(default_factory=dict)
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
 
 
 @dataclass(frozen=True)
@@ -89,6 +72,20 @@ class Delivery:
     record: ConsumedRecord
     envelope: Envelope
     payload: Event
+
+    @property
+    def key(self) -> str:
+        """Return the event's dedupe key."""
+        return self.envelope.dedupe_key
+
+
+@dataclass
+class Outcome:
+    """What a transaction did: new events handled, events parked, dependencies now satisfied."""
+
+    handled: int = 0
+    parked: int = 0
+    satisfied: list[str] = field(default_factory=list)
 
 
 class DeadLetters:
@@ -124,107 +121,173 @@ class DeadLetters:
         )
 
 
-class IdempotentConsumer:
+def _stored(record: ConsumedRecord) -> StoredRecord:
+    return StoredRecord(
+        record.topic, record.partition, record.offset, record.key, record.value, list(record.headers)
+    )
+
+
+class IdempotentConsumer(Generic[U]):
     """Apply each event's effect once: its dedupe key is written in the same transaction."""
 
     def __init__(
         self,
         *,
-        client: Client,
-        db: AsyncDatabase[dict[str, Any]],
+        unit_of_work: Callable[[], U],
+        db: Database,
         registry: EventRegistry,
-        subscription: Subscription,
-        outbox: Outbox,
+        subscription: Subscription[U],
         dead_letters: DeadLetters,
         retry: RetryPolicy,
         metrics: MessagingMetrics,
-        on_commit: Callable[[], None] = lambda: None,
+        parking: ParkingPolicy | None = None,
     ) -> None:
-        self._client = client
-        self._db = db
+        self._unit_of_work = unit_of_work
         self._processed = db[PROCESSED_COLLECTION]
+        self.parked = ParkedEvents(db)
         self._registry = registry
         self._subscription = subscription
-        self._outbox = outbox
         self._dead_letters = dead_letters
         self._retry = retry
         self._metrics = metrics
-        self._on_commit = on_commit
+        self.resumer = Resumer(self, parking or ParkingPolicy(), retry=retry, metrics=metrics)
 
     async def ensure_indexes(self) -> None:
         """Expire processed keys long after Kafka itself has dropped the events they guard."""
         await ensure_index(self._processed, "processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
+        await self.parked.ensure_indexes()
 
     async def process(self, records: Sequence[ConsumedRecord]) -> None:
         """Handle a batch: one transaction for all, then one per event if any of them fails."""
         deliveries = await self._decode_all(records)
         if not deliveries:
             return
+        satisfied: list[str] = []
         with self._metrics.batch_seconds.time():
             try:
-                fresh = await in_transaction(self._client, lambda s: self._apply(s, deliveries))
-                self._count(fresh, len(deliveries))
+                satisfied = (await self._transaction(deliveries)).satisfied
             except INFRASTRUCTURE_ERRORS:
                 raise
             except Exception as exc:
                 logger.info("batch of %d failed (%s); isolating each event", len(deliveries), exc)
                 for delivery in deliveries:
-                    await self._process_one(delivery)
-        self._on_commit()
-
-    def _count(self, fresh: int, total: int) -> None:
-        self._metrics.consumed.labels("processed").inc(fresh)
-        self._metrics.consumed.labels("duplicate").inc(total - fresh)
+                    satisfied += await self._process_one(delivery)
+        await self.resume(satisfied)
 
     async def _decode_all(self, records: Sequence[ConsumedRecord]) -> list[Delivery]:
         deliveries: dict[str, Delivery] = {}
         for record in records:
             try:
                 envelope = decode(record.headers, record.value)
-                if self._registry.current_type(envelope.type) not in self._subscription.handlers:
+                if self._subscription.route(self._registry.current_type(envelope.type)) is None:
                     self._metrics.consumed.labels("ignored").inc()
                     continue
-                payload = self._registry.payload(envelope)
+                delivery = self.delivery(record, envelope)
             except InvalidEvent as exc:
                 self._metrics.consumed.labels("invalid").inc()
                 await self._dead_letters.send(record, reason="invalid-event", error=str(exc), attempts=1)
                 continue
-            deliveries.setdefault(
-                envelope.dedupe_key, Delivery(record, self._registry.upcast(envelope), payload)
-            )
+            deliveries.setdefault(delivery.key, delivery)
         return list(deliveries.values())
 
-    async def _apply(self, session: AsyncClientSession, deliveries: Sequence[Delivery]) -> int:
-        keys = [d.envelope.dedupe_key for d in deliveries]
-        cursor = self._processed.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
-        seen = {doc["_id"] async for doc in cursor}
-        fresh = [d for d in deliveries if d.envelope.dedupe_key not in seen]
-        for delivery in fresh:
-            await self._run_handler(delivery, session)
-        if fresh:
-            now = datetime.now(UTC)
-            await self._processed.insert_many(
-                [{"_id": d.envelope.dedupe_key, "type": d.envelope.type, "processed_at": now} for d in fresh],
-                session=session,
-            )
-        return len(fresh)
+    def delivery(self, record: ConsumedRecord, envelope: Envelope) -> Delivery:
+        """Read an envelope as its newest version, tolerating fields this service does not know."""
+        return Delivery(record, self._registry.upcast(envelope), self._registry.payload(envelope))
 
-    async def _run_handler(self, delivery: Delivery, session: AsyncClientSession) -> None:
-        envelope = delivery.envelope
-        handler = self._subscription.handlers[envelope.type]
-        token = set_correlation_id(envelope.correlation_id or envelope.id)
+    def unit_of_work(self) -> U:
+        """Return a new unit of work of the service (on MongoDB: the consumer writes its keys in it)."""
+        uow = self._unit_of_work()
+        if not isinstance(uow, MongoUnitOfWork):
+            raise TypeError("the consumer needs a MongoDB unit of work")
+        return uow
+
+    @staticmethod
+    def session(uow: UnitOfWork) -> AsyncClientSession | None:
+        """Return the transaction of a unit of work made by `unit_of_work`."""
+        assert isinstance(uow, MongoUnitOfWork)
+        return uow.session
+
+    @transactional
+    async def _transaction(self, deliveries: Sequence[Delivery]) -> Outcome:
+        uow = self.unit_of_work()
+        async with uow:
+            outcome = await self._apply(uow, deliveries)
+            await uow.commit()
+        self._metrics.consumed.labels("processed").inc(outcome.handled)
+        self._metrics.consumed.labels("parked").inc(outcome.parked)
+        self._metrics.consumed.labels("duplicate").inc(len(deliveries) - outcome.handled - outcome.parked)
+        return outcome
+
+    async def _apply(self, uow: U, deliveries: Sequence[Delivery]) -> Outcome:
+        session = self.session(uow)
+        keys = [d.key for d in deliveries]
+        seen = {
+            doc["_id"]
+            async for doc in self._processed.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
+        }
+        fresh = [d for d in deliveries if d.key not in seen]
+        outcome = Outcome()
+        if not fresh:
+            return outcome
+        blocked = await self.parked.blocked((d.envelope.subject or "" for d in fresh), session=session)
+        for delivery in fresh:
+            subject = delivery.envelope.subject
+            try:
+                if subject in blocked:
+                    raise WaitingFor("")  # an earlier event of this subject waits: keep their order
+                outcome.satisfied += await self.handle(delivery, uow)
+                outcome.handled += 1
+            except WaitingFor as waiting:
+                await self._park(delivery, waiting.dependency or None, session)
+                outcome.parked += 1
+                if subject:
+                    blocked.add(subject)
+        now = datetime.now(UTC)
+        await self._processed.insert_many(
+            [{"_id": d.key, "type": d.envelope.type, "processed_at": now} for d in fresh], session=session
+        )
+        return outcome
+
+    async def handle(self, delivery: Delivery, uow: U) -> list[str]:
+        """Run the handler of a delivery; return the dependencies its event satisfies."""
+        route = self._route(delivery)
+        token = set_correlation_id(delivery.envelope.correlation_id or delivery.envelope.id)
         try:
-            await handler(delivery.payload, UnitOfWork(session, self._db, self._outbox, envelope))
+            await route.handler(delivery.payload, uow)
         finally:
             reset_correlation_id(token)
+        return list(route.satisfies(delivery.payload)) if route.satisfies else []
 
-    async def _process_one(self, delivery: Delivery) -> None:
+    def _route(self, delivery: Delivery) -> Route[U]:
+        route = self._subscription.route(delivery.envelope.type)
+        assert route is not None, "deliveries are only made for routed event types"
+        return route
+
+    async def _park(
+        self, delivery: Delivery, dependency: str | None, session: AsyncClientSession | None
+    ) -> None:
+        now = utc_now()
+        parked = Parked(
+            key=delivery.key,
+            envelope=delivery.envelope,
+            record=_stored(delivery.record),
+            waiting_for=dependency,
+            parked_at=now,
+            deadline=deadline_after(now, self.resumer.policy.max_seconds),
+        )
+        await self.parked.park(parked, session=session)
+        logger.info(
+            "parked %s %s: %s",
+            delivery.envelope.type,
+            delivery.envelope.id,
+            dependency or "behind its subject",
+        )
+
+    async def _process_one(self, delivery: Delivery) -> list[str]:
         error, reason, attempt = "", "retries-exhausted", 0
         for attempt in range(1, self._retry.max_attempts + 1):
             try:
-                fresh = await in_transaction(self._client, lambda s: self._apply(s, [delivery]))
-                self._count(fresh, 1)
-                return
+                return (await self._transaction([delivery])).satisfied
             except INFRASTRUCTURE_ERRORS:
                 raise
             except PermanentError as exc:
@@ -236,22 +299,39 @@ class IdempotentConsumer:
                 if attempt < self._retry.max_attempts:
                     self._metrics.retries.inc()
                     await asyncio.sleep(self._retry.delay(attempt))
-        await self._dead_letters.send(delivery.record, reason=reason, error=error, attempts=attempt)
-        self._metrics.consumed.labels("dead_lettered").inc()
+        await self.dead_letter(delivery, reason=reason, error=error, attempts=attempt)
+        return []
+
+    async def dead_letter(self, delivery: Delivery, *, reason: str, error: str, attempts: int) -> None:
+        """Send a delivery to the dead-letter topic, then run its give-up hook."""
+        await self.dead_letter_record(delivery.record, reason=reason, error=error, attempts=attempts)
         await self._give_up(delivery, error)
 
+    async def dead_letter_record(
+        self, record: ConsumedRecord, *, reason: str, error: str, attempts: int
+    ) -> None:
+        """Send a record to the dead-letter topic."""
+        await self._dead_letters.send(record, reason=reason, error=error, attempts=attempts)
+        self._metrics.consumed.labels("dead_lettered").inc()
+
     async def _give_up(self, delivery: Delivery, error: str) -> None:
-        hook = self._subscription.give_up.get(delivery.envelope.type)
+        hook = self._route(delivery).give_up
         if hook is None:
             return
-
-        async def work(session: AsyncClientSession) -> None:
-            await hook(
-                delivery.payload, UnitOfWork(session, self._db, self._outbox, delivery.envelope), error
-            )
-
         token = set_correlation_id(delivery.envelope.correlation_id or delivery.envelope.id)
         try:
-            await in_transaction(self._client, work)
+            await self._run_give_up(hook, delivery.payload, error)
         finally:
             reset_correlation_id(token)
+
+    @transactional
+    async def _run_give_up(self, hook: Callable[[Any, U, str], Any], payload: Event, error: str) -> None:
+        uow = self.unit_of_work()
+        async with uow:
+            await hook(payload, uow, error)
+            await uow.commit()
+
+    async def resume(self, dependencies: Sequence[str]) -> None:
+        """Resume the events that waited for these dependencies."""
+        if dependencies:
+            await self.resumer.resume(dependencies)

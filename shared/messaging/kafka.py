@@ -79,7 +79,7 @@ def subscribe(
     topics: tuple[str, ...],
     group_id: str,
     batch_size: int,
-    consumer: Callable[[], IdempotentConsumer],
+    consumer: Callable[[], IdempotentConsumer[Any]],
     description: str,
 ) -> None:
     """Register the batched, manually acknowledged subscriber of a service's consumer group."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+CONSUMER_OUTCOMES = ("processed", "duplicate", "ignored", "invalid", "parked", "resumed", "dead_lettered")
+
 
 class MessagingMetrics:
     """Counters of the outbox relay and the idempotent consumer of one service."""
@@ -26,6 +28,9 @@ class MessagingMetrics:
             ["outcome"],
             registry=registry,
         )
+        for outcome in CONSUMER_OUTCOMES:
+            # Present at 0 from the start, so an increase() alert sees the very first one.
+            self.consumed.labels(outcome)
         self.retries = Counter(
             "dimm_consumer_retries_total", "Handler attempts that failed and were retried.", registry=registry
         )
@@ -33,5 +38,15 @@ class MessagingMetrics:
             "dimm_consumer_batch_seconds",
             "Time to process one consumed batch, transaction included.",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        self.parked = Gauge(
+            "dimm_consumer_parked_events",
+            "Consumed events waiting for an event they depend on (a model version, an organisation).",
+            registry=registry,
+        )
+        self.parked_oldest_seconds = Gauge(
+            "dimm_consumer_parked_oldest_age_seconds",
+            "How long the oldest parked event has been waiting.",
             registry=registry,
         )

@@ -78,14 +78,14 @@ class Outbox:
         """Wrap an event with this service's source and the current correlation id."""
         return new_envelope(event, source=self.source, subject=subject, correlation_id=get_correlation_id())
 
-    async def add(self, event: Event, *, subject: str | None, session: AsyncClientSession) -> Envelope:
+    async def add(self, event: Event, *, subject: str | None, session: AsyncClientSession | None) -> Envelope:
         """Stage one event in the caller's transaction."""
         envelope = self.envelope(event, subject=subject)
         await self._collection.insert_one(outbox_document(envelope, self.topic), session=session)
         return envelope
 
     async def add_many(
-        self, events: Sequence[tuple[Event, str | None]], *, session: AsyncClientSession
+        self, events: Sequence[tuple[Event, str | None]], *, session: AsyncClientSession | None
     ) -> list[Envelope]:
         """Stage several (event, subject) pairs in the caller's transaction."""
         envelopes = [self.envelope(event, subject=subject) for event, subject in events]

@@ -16,11 +16,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.events.envelope import Envelope, Event, EventRegistry, encode
 from shared.logging import get_correlation_id, reset_correlation_id, set_correlation_id
-from shared.messaging.consumer import PermanentError, Subscription, UnitOfWork
+from shared.messaging.consumer import PermanentError
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.outbox import outbox_document
+from shared.messaging.subscription import Subscription
 from shared.messaging.topics import dead_letter_topic, events_topic
 from shared.mongo import in_transaction
+from shared.mongo_unit_of_work import MongoUnitOfWork
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from tests.stack import Backend
@@ -37,7 +39,7 @@ class Ping(Event):
     mode: str = "ok"
 
 
-async def on_ping(event: Ping, uow: UnitOfWork) -> None:
+async def on_ping(event: Ping, uow: MongoUnitOfWork) -> None:
     if event.mode == "always-fails":
         raise RuntimeError("this handler never succeeds")
     if event.mode == "permanent":
@@ -54,8 +56,8 @@ async def on_ping(event: Ping, uow: UnitOfWork) -> None:
 class Pipeline:
     """A producing and a consuming service on the test backend."""
 
-    producer: ServiceRuntime
-    consumer: ServiceRuntime
+    producer: ServiceRuntime[MongoUnitOfWork]
+    consumer: ServiceRuntime[MongoUnitOfWork]
     registry: CollectorRegistry
     backend: Backend
 
@@ -103,11 +105,20 @@ async def pipeline(backend: Backend) -> AsyncIterator[Pipeline]:
     events = EventRegistry()
     events.register(Ping)
     producer_name, consumer_name = f"prod{uid}", f"cons{uid}"
-    producer = ServiceRuntime(_settings(backend, producer_name), registry=CollectorRegistry(), events=events)
+    producer = ServiceRuntime(
+        _settings(backend, producer_name),
+        registry=CollectorRegistry(),
+        unit_of_work=MongoUnitOfWork,
+        events=events,
+    )
     registry = CollectorRegistry()
-    subscription = Subscription(topics=(events_topic(producer_name),), handlers={Ping.event_type: on_ping})
+    subscription = Subscription[MongoUnitOfWork](events_topic(producer_name)).on(Ping, on_ping)
     consumer = ServiceRuntime(
-        _settings(backend, consumer_name), registry=registry, subscription=subscription, events=events
+        _settings(backend, consumer_name),
+        registry=registry,
+        unit_of_work=MongoUnitOfWork,
+        subscription=subscription,
+        events=events,
     )
     async with producer.running(), consumer.running():
         yield Pipeline(producer, consumer, registry, backend)

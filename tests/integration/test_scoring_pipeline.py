@@ -19,12 +19,13 @@ from dimm.platform import PrefixDispatcher
 from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from shared.events.contracts import build_registry
-from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
+from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationErased, OrganisationProfile
+from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
-from shared.events.envelope import decode, encode, new_envelope
+from shared.events.envelope import Event, decode, encode, new_envelope
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.topics import events_topic
-from shared.model.editions import SME_PROFILE
+from shared.model.editions import SME_PROFILE, shipped_edition
 from tests.integration.conftest import (
     ORGANISATION,
     PUBLIC_KEY,
@@ -37,6 +38,7 @@ from tests.stack import Backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 V1 = "/assessment/v1"
+PARK_SECONDS = 4.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -50,6 +52,8 @@ async def scoring(backend: Backend, app: FastAPI) -> AsyncIterator[FastAPI]:
         consumer_max_attempts=3,
         consumer_retry_base_seconds=0.05,
         consumer_retry_max_seconds=0.2,
+        consumer_park_max_seconds=PARK_SECONDS,
+        consumer_park_sweep_seconds=0.5,
     )
     application = create_scoring(settings)
     async with application.router.lifespan_context(application):
@@ -275,18 +279,86 @@ class TestDeliveryEdges:
         db = scoring.state.deps.runtime.db
         assert await db["scorecards"].count_documents({"_id": event.diagnostic_id}) == 1
 
-    async def test_an_unknown_model_version_is_retried_then_dead_lettered_and_reported(
-        self, backend: Backend
+    async def test_a_model_version_that_never_comes_is_waited_for_then_dead_lettered_and_reported(
+        self, scoring: FastAPI, backend: Backend
     ) -> None:
         event = _submitted("9.9.9")
         await _send(backend, event)
         [failed] = await records_with_subject(backend, events_topic("scoring"), event.organisation_id)
         payload = build_registry().payload(decode(failed.headers, failed.value))
         assert isinstance(payload, DiagnosticScoringFailed)
-        assert "unknown model version dimm@9.9.9" in payload.reason
+        assert "model:dimm@9.9.9" in payload.reason
         letters = await records_with_subject(backend, "dimm.scoring.dlq", event.organisation_id)
-        assert dict(letters[0].headers)["dlq_reason"] == b"retries-exhausted"
-        assert dict(letters[0].headers)["dlq_attempts"] == b"3"
+        assert dict(letters[0].headers)["dlq_reason"] == b"dependency-timeout"
+        db = scoring.state.deps.runtime.db
+        assert await db["parked_events"].count_documents({"subject": event.organisation_id}) == 0
+
+
+def _published(version: str) -> ModelPublished:
+    model = shipped_edition("2.0.0").model_copy(update={"version": version})
+    return ModelPublished.of(model, at=datetime.now(UTC))
+
+
+async def _send_event(backend: Backend, event: Event, subject: str) -> None:
+    record = encode(new_envelope(event, source="/dimm/assessment", subject=subject))
+    sender = KafkaSender(backend.kafka_bootstrap_servers, client_id="test")
+    await sender.start()
+    try:
+        await (
+            await sender.send(
+                events_topic("assessment"), record.value, key=record.key, headers=record.headers
+            )
+        )
+    finally:
+        await sender.stop()
+
+
+class TestCausalDependencies:
+    async def test_a_submission_read_before_its_model_version_is_scored_once_the_model_arrives(
+        self, scoring: FastAPI, backend: Backend
+    ) -> None:
+        version = f"2.1.0-test.{uuid.uuid4().hex[:8]}"
+        event = _submitted(version)
+        await _send(backend, event)
+        db = scoring.state.deps.runtime.db
+        deadline = asyncio.get_running_loop().time() + 20
+        while not await db["parked_events"].count_documents({"subject": event.organisation_id}):
+            assert asyncio.get_running_loop().time() < deadline, "the submission was never parked"
+            await asyncio.sleep(0.05)
+        await _send_event(backend, _published(version), "dimm")
+        [scored] = await records_with_subject(backend, events_topic("scoring"), event.organisation_id)
+        payload = build_registry().payload(decode(scored.headers, scored.value))
+        assert isinstance(payload, DiagnosticScored)
+        assert payload.model_version == version
+        assert await db["scorecards"].count_documents({"_id": event.diagnostic_id}) == 1
+        assert await db["parked_events"].count_documents({"subject": event.organisation_id}) == 0
+        letters = await records_with_subject(backend, "dimm.scoring.dlq", event.organisation_id, expected=1)
+        assert letters == []
+
+    async def test_later_events_of_the_same_organisation_wait_behind_a_parked_one(
+        self, scoring: FastAPI, backend: Backend
+    ) -> None:
+        version = f"2.1.0-test.{uuid.uuid4().hex[:8]}"
+        event = _submitted(version)
+        await _send(backend, event)
+        erased = OrganisationErased(
+            organisation_id=event.organisation_id, account_id=event.account_id, erased_at=datetime.now(UTC)
+        )
+        await _send_event(backend, erased, event.organisation_id)
+        db = scoring.state.deps.runtime.db
+        deadline = asyncio.get_running_loop().time() + 20
+        while await db["parked_events"].count_documents({"subject": event.organisation_id}) < 2:
+            assert asyncio.get_running_loop().time() < deadline, (
+                "the erasure did not wait behind the submission"
+            )
+            await asyncio.sleep(0.05)
+        await _send_event(backend, _published(version), "dimm")
+        await records_with_subject(backend, events_topic("scoring"), event.organisation_id)
+        while await db["parked_events"].count_documents({"subject": event.organisation_id}):
+            assert asyncio.get_running_loop().time() < deadline + 20, "the queue was never resumed"
+            await asyncio.sleep(0.05)
+        # Scored first, then erased: in the order they were submitted, so nothing of it is left.
+        assert await db["scorecards"].count_documents({"organisation_id": event.organisation_id}) == 0
 
 
 class TestDemo:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.assessment.domain.account import Account, ApiKey
-
-Database = AsyncDatabase[dict[str, Any]]
+from services.assessment.domain.accounts import Account, ApiKey
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
 
 
 def _account_to_document(account: Account) -> dict[str, Any]:
@@ -50,12 +48,13 @@ def _key_from_document(doc: dict[str, Any]) -> ApiKey:
     )
 
 
-class AccountRepository:
+class MongoAccountRepository:
     """Store accounts and their API keys."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, source: SessionSource) -> None:
         self._accounts = db["accounts"]
         self._keys = db["api_keys"]
+        self._source = source
 
     async def ensure_indexes(self) -> None:
         """Index keys by account."""
@@ -63,32 +62,32 @@ class AccountRepository:
 
     async def add(self, account: Account) -> None:
         """Store a new account."""
-        await self._accounts.insert_one(_account_to_document(account))
+        await self._accounts.insert_one(_account_to_document(account), session=self._source.session)
 
     async def get(self, account_id: str) -> Account | None:
         """Return an account."""
-        doc = await self._accounts.find_one({"_id": account_id})
+        doc = await self._accounts.find_one({"_id": account_id}, session=self._source.session)
         return _account_from_document(doc) if doc else None
 
     async def add_key(self, key: ApiKey) -> None:
         """Store a new API key."""
-        await self._keys.insert_one(_key_to_document(key))
+        await self._keys.insert_one(_key_to_document(key), session=self._source.session)
 
     async def key(self, client_id: str) -> ApiKey | None:
         """Return an API key by client id."""
-        doc = await self._keys.find_one({"_id": client_id})
+        doc = await self._keys.find_one({"_id": client_id}, session=self._source.session)
         return _key_from_document(doc) if doc else None
 
     async def keys(self, account_id: str) -> list[ApiKey]:
         """List an account's keys, oldest first."""
-        cursor = self._keys.find({"account_id": account_id}).sort("created_at", ASCENDING)
-        return [_key_from_document(doc) async for doc in cursor]
+        cursor = self._keys.find({"account_id": account_id}, session=self._source.session)
+        return [_key_from_document(doc) async for doc in cursor.sort("created_at", ASCENDING)]
 
-    async def revoke_key(self, client_id: str, account_id: str, *, at: datetime, session: Any = None) -> bool:
-        """Revoke an account's key; False if it has no such active key."""
+    async def save_key(self, key: ApiKey) -> bool:
+        """Store a key's revocation; False if it was revoked meanwhile."""
         result = await self._keys.update_one(
-            {"_id": client_id, "account_id": account_id, "revoked_at": None},
-            {"$set": {"revoked_at": at}},
-            session=session,
+            {"_id": key.client_id, "account_id": key.account_id, "revoked_at": None},
+            {"$set": {"revoked_at": key.revoked_at}},
+            session=self._source.session,
         )
         return result.modified_count == 1

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.assessment.domain.diagnostic import Answer, ScopedIndicator
-from services.assessment.domain.records import (
-    DiagnosticRecord,
-    Evidence,
-    Respondent,
-    StoredAnswer,
-    Validation,
-)
-
-Database = AsyncDatabase[dict[str, Any]]
+from services.assessment.domain.answers import Answer, Evidence, StoredAnswer
+from services.assessment.domain.consolidation import ScopedIndicator
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent, Validation
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
 
 
-def _diagnostic_to_document(d: DiagnosticRecord) -> dict[str, Any]:
+def _state(d: Diagnostic) -> dict[str, Any]:
+    """Return what changes over a diagnostic's life (the scope is frozen at opening)."""
+    return {
+        "status": d.status,
+        "status_at": d.status_at,
+        "respondents": [r.__dict__ for r in d.respondents],
+        "validations": {code: _validation_to_document(v) for code, v in d.validations.items()},
+        "answered_at": d.answered_at,
+    }
+
+
+def _validation_to_document(v: Validation) -> dict[str, Any]:
+    body = dict(v.__dict__)
+    body["criteria_met"] = list(v.criteria_met) if v.criteria_met is not None else None
+    return body
+
+
+def _validation_from_document(doc: dict[str, Any]) -> Validation:
+    criteria = doc.get("criteria_met")
+    return Validation(
+        level=doc["level"],
+        not_applicable=doc["not_applicable"],
+        comment=doc.get("comment", ""),
+        validated_at=doc["validated_at"],
+        criteria_met=tuple(criteria) if criteria is not None else None,
+    )
+
+
+def _diagnostic_to_document(d: Diagnostic) -> dict[str, Any]:
     return {
         "_id": d.diagnostic_id,
         "account_id": d.account_id,
@@ -31,16 +53,13 @@ def _diagnostic_to_document(d: DiagnosticRecord) -> dict[str, Any]:
         "scope": d.scope,
         "profile": d.profile,
         "indicators": [i.__dict__ for i in d.indicators],
-        "status": d.status,
         "opened_at": d.opened_at,
-        "status_at": d.status_at,
-        "respondents": [r.__dict__ for r in d.respondents],
-        "validations": {code: v.__dict__ for code, v in d.validations.items()},
+        **_state(d),
     }
 
 
-def _diagnostic_from_document(doc: dict[str, Any]) -> DiagnosticRecord:
-    return DiagnosticRecord(
+def _diagnostic_from_document(doc: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
         diagnostic_id=doc["_id"],
         account_id=doc["account_id"],
         organisation_id=doc["organisation_id"],
@@ -53,12 +72,16 @@ def _diagnostic_from_document(doc: dict[str, Any]) -> DiagnosticRecord:
         opened_at=doc["opened_at"],
         status_at=doc.get("status_at") or {},
         respondents=tuple(Respondent(**r) for r in doc.get("respondents", [])),
-        validations={code: Validation(**v) for code, v in (doc.get("validations") or {}).items()},
+        validations={
+            code: _validation_from_document(v) for code, v in (doc.get("validations") or {}).items()
+        },
         scoring_error=doc.get("scoring_error"),
+        answered_at=doc.get("answered_at"),
     )
 
 
 def _answer_to_document(a: StoredAnswer) -> dict[str, Any]:
+    criteria = a.answer.criteria_met
     return {
         "_id": f"{a.diagnostic_id}:{a.answer.respondent_id}:{a.answer.indicator}",
         "diagnostic_id": a.diagnostic_id,
@@ -67,7 +90,7 @@ def _answer_to_document(a: StoredAnswer) -> dict[str, Any]:
         "indicator": a.answer.indicator,
         "level": a.answer.level,
         "not_applicable": a.answer.not_applicable,
-        "criteria_met": list(a.answer.criteria_met),
+        "criteria_met": list(criteria) if criteria is not None else None,
         "comment": a.answer.comment,
         "evidence": [e.__dict__ for e in a.evidence],
         "updated_at": a.updated_at,
@@ -75,124 +98,111 @@ def _answer_to_document(a: StoredAnswer) -> dict[str, Any]:
 
 
 def _answer_from_document(doc: dict[str, Any]) -> StoredAnswer:
+    criteria = doc.get("criteria_met")
     answer = Answer(
         respondent_id=doc["respondent_id"],
         indicator=doc["indicator"],
         level=doc["level"],
         not_applicable=doc["not_applicable"],
-        criteria_met=tuple(doc.get("criteria_met", ())),
+        criteria_met=tuple(criteria) if criteria is not None else None,
         comment=doc.get("comment", ""),
     )
     evidence = tuple(Evidence(**e) for e in doc.get("evidence", []))
     return StoredAnswer(doc["diagnostic_id"], doc["account_id"], answer, evidence, doc["updated_at"])
 
 
-class DiagnosticRepository:
-    """Store diagnostics and their answers."""
+class MongoDiagnosticRepository:
+    """Store diagnostics."""
 
-    def __init__(self, db: Database) -> None:
-        self._diagnostics = db["diagnostics"]
-        self._answers = db["answers"]
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._collection = db["diagnostics"]
+        self._source = source
 
     async def ensure_indexes(self) -> None:
-        """Index diagnostics by organisation and answers by diagnostic."""
-        await self._diagnostics.create_index([("account_id", ASCENDING), ("organisation_id", ASCENDING)])
-        await self._answers.create_index([("diagnostic_id", ASCENDING), ("indicator", ASCENDING)])
+        """Index diagnostics by organisation."""
+        await self._collection.create_index([("account_id", ASCENDING), ("organisation_id", ASCENDING)])
 
-    async def add(self, record: DiagnosticRecord, *, session: AsyncClientSession | None = None) -> None:
+    async def add(self, diagnostic: Diagnostic) -> None:
         """Store a new diagnostic."""
-        await self._diagnostics.insert_one(_diagnostic_to_document(record), session=session)
+        await self._collection.insert_one(_diagnostic_to_document(diagnostic), session=self._source.session)
 
-    async def get(self, account_id: str, diagnostic_id: str) -> DiagnosticRecord | None:
+    async def get(self, account_id: str, diagnostic_id: str) -> Diagnostic | None:
         """Return one of the account's diagnostics."""
-        doc = await self._diagnostics.find_one({"_id": diagnostic_id, "account_id": account_id})
+        doc = await self._collection.find_one(
+            {"_id": diagnostic_id, "account_id": account_id}, session=self._source.session
+        )
         return _diagnostic_from_document(doc) if doc else None
 
-    async def for_organisation(self, account_id: str, organisation_id: str) -> list[DiagnosticRecord]:
+    async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""
-        cursor = self._diagnostics.find({"account_id": account_id, "organisation_id": organisation_id}).sort(
-            "opened_at", ASCENDING
-        )
+        cursor = self._collection.find(
+            {"account_id": account_id, "organisation_id": organisation_id}, session=self._source.session
+        ).sort("opened_at", ASCENDING)
         return [_diagnostic_from_document(doc) async for doc in cursor]
 
-    async def add_respondent(self, record: DiagnosticRecord, respondent: Respondent) -> bool:
-        """Add a respondent to a draft; False if the diagnostic is no longer a draft."""
-        result = await self._diagnostics.update_one(
-            {"_id": record.diagnostic_id, "account_id": record.account_id, "status": "draft"},
-            {"$push": {"respondents": respondent.__dict__}},
+    async def save(self, diagnostic: Diagnostic, *, expected_status: DiagnosticStatus) -> bool:
+        """Store a diagnostic's new state if its status is still the expected one."""
+        result = await self._collection.update_one(
+            {"_id": diagnostic.diagnostic_id, "account_id": diagnostic.account_id, "status": expected_status},
+            # The revision makes every save a real write, so two transactions saving it always conflict.
+            {"$set": _state(diagnostic), "$inc": {"revision": 1}},
+            session=self._source.session,
+        )
+        return result.matched_count == 1
+
+    async def erase_organisation(self, account_id: str, organisation_id: str) -> list[str]:
+        """Delete every diagnostic of an organisation; return their ids."""
+        session = self._source.session
+        query = {"account_id": account_id, "organisation_id": organisation_id}
+        ids = [d["_id"] async for d in self._collection.find(query, {"_id": 1}, session=session)]
+        await self._collection.delete_many({"_id": {"$in": ids}}, session=session)
+        return ids
+
+    async def mark_scored(self, diagnostic_id: str, *, at: datetime) -> bool:
+        """Move a submitted diagnostic to scored; False if it is not (or no longer) submitted."""
+        result = await self._collection.update_one(
+            {"_id": diagnostic_id, "status": "submitted"},
+            {"$set": {"status": "scored", "status_at.scored": at}, "$unset": {"scoring_error": ""}},
+            session=self._source.session,
         )
         return result.modified_count == 1
 
-    async def revoke_respondent(self, record: DiagnosticRecord, respondent_id: str, *, at: datetime) -> bool:
-        """Mark a respondent revoked; False if there is no such active respondent."""
-        result = await self._diagnostics.update_one(
-            {"_id": record.diagnostic_id, "account_id": record.account_id},
-            {"$set": {"respondents.$[r].revoked_at": at}},
-            array_filters=[{"r.respondent_id": respondent_id, "r.revoked_at": None}],
+    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> None:
+        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
+        await self._collection.update_one(
+            {"_id": diagnostic_id, "status": "submitted"},
+            {"$set": {"scoring_error": reason}},
+            session=self._source.session,
         )
-        return result.modified_count == 1
 
-    async def set_validation(self, record: DiagnosticRecord, code: str, validation: Validation) -> bool:
-        """Set an indicator's validated level on a draft; False if it is no longer a draft."""
-        result = await self._diagnostics.update_one(
-            {"_id": record.diagnostic_id, "account_id": record.account_id, "status": "draft"},
-            {"$set": {f"validations.{code}": validation.__dict__}},
-        )
-        return result.modified_count == 1
 
-    async def move(
-        self, record: DiagnosticRecord, *, expected_status: str, session: AsyncClientSession | None = None
-    ) -> bool:
-        """Store a status change if the status is still the expected one."""
-        result = await self._diagnostics.update_one(
-            {"_id": record.diagnostic_id, "account_id": record.account_id, "status": expected_status},
-            {"$set": {"status": record.status, "status_at": record.status_at}},
-            session=session,
-        )
-        return result.modified_count == 1
+class MongoAnswerRepository:
+    """Store respondents' answers, one document per respondent and indicator."""
 
-    async def put_answer(self, answer: StoredAnswer) -> None:
-        """Store a respondent's answer on an indicator, replacing the previous one."""
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._collection = db["answers"]
+        self._source = source
+
+    async def ensure_indexes(self) -> None:
+        """Index answers by diagnostic."""
+        await self._collection.create_index([("diagnostic_id", ASCENDING), ("indicator", ASCENDING)])
+
+    async def put(self, answer: StoredAnswer) -> None:
+        """Store an answer, replacing the respondent's previous one on that indicator."""
         document = _answer_to_document(answer)
-        await self._answers.replace_one({"_id": document["_id"]}, document, upsert=True)
+        await self._collection.replace_one(
+            {"_id": document["_id"]}, document, upsert=True, session=self._source.session
+        )
 
-    async def answers(
-        self, diagnostic_id: str, *, session: AsyncClientSession | None = None
-    ) -> list[StoredAnswer]:
-        """Return every answer of a diagnostic."""
-        cursor = self._answers.find({"diagnostic_id": diagnostic_id}, session=session).sort(
+    async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
+        """Return every answer of a diagnostic, by indicator then respondent."""
+        cursor = self._collection.find({"diagnostic_id": diagnostic_id}, session=self._source.session).sort(
             [("indicator", ASCENDING), ("respondent_id", ASCENDING)]
         )
         return [_answer_from_document(doc) async for doc in cursor]
 
-    async def erase_organisation(
-        self, account_id: str, organisation_id: str, *, session: AsyncClientSession
-    ) -> None:
-        """Delete every diagnostic and answer of an organisation."""
-        ids = [
-            d["_id"]
-            async for d in self._diagnostics.find(
-                {"account_id": account_id, "organisation_id": organisation_id}, {"_id": 1}, session=session
-            )
-        ]
-        await self._answers.delete_many({"diagnostic_id": {"$in": ids}}, session=session)
-        await self._diagnostics.delete_many({"_id": {"$in": ids}}, session=session)
-
-    async def mark_scored(self, diagnostic_id: str, *, at: datetime, session: AsyncClientSession) -> bool:
-        """Move a submitted diagnostic to scored; False if it is not (or no longer) submitted."""
-        result = await self._diagnostics.update_one(
-            {"_id": diagnostic_id, "status": "submitted"},
-            {"$set": {"status": "scored", "status_at.scored": at}, "$unset": {"scoring_error": ""}},
-            session=session,
-        )
-        return result.modified_count == 1
-
-    async def note_scoring_failure(
-        self, diagnostic_id: str, reason: str, *, session: AsyncClientSession
-    ) -> None:
-        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
-        await self._diagnostics.update_one(
-            {"_id": diagnostic_id, "status": "submitted"},
-            {"$set": {"scoring_error": reason}},
-            session=session,
+    async def erase(self, diagnostic_ids: Sequence[str]) -> None:
+        """Delete the answers of these diagnostics."""
+        await self._collection.delete_many(
+            {"diagnostic_id": {"$in": list(diagnostic_ids)}}, session=self._source.session
         )

@@ -6,12 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import ensure_index
-
-Database = AsyncDatabase[dict[str, Any]]
+from shared.mongo import Database, ensure_index
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,7 @@ class Remembered:
     body: Any
 
 
-class IdempotencyRepository:
+class MongoIdempotencyRepository:
     """One row per (account, key): claimed before the work, completed with its response."""
 
     def __init__(self, db: Database) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.assessment.domain.organisation import Organisation
+from services.assessment.domain.organisations import Organisation
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
 
-Database = AsyncDatabase[dict[str, Any]]
 _FIELDS = (
     "account_id",
     "name",
@@ -43,29 +42,34 @@ def _from_document(doc: dict[str, Any]) -> Organisation:
     )
 
 
-class OrganisationRepository:
+class MongoOrganisationRepository:
     """Store organisations; every read names the account, so tenants never see each other."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, source: SessionSource) -> None:
         self._collection = db["organisations"]
+        self._source = source
 
     async def ensure_indexes(self) -> None:
         """Index organisations by account for listing."""
         await self._collection.create_index([("account_id", ASCENDING), ("_id", ASCENDING)])
 
-    async def add(self, org: Organisation, *, session: AsyncClientSession) -> None:
+    async def add(self, org: Organisation) -> None:
         """Store a new organisation."""
-        await self._collection.insert_one(_to_document(org), session=session)
+        await self._collection.insert_one(_to_document(org), session=self._source.session)
 
     async def get(self, account_id: str, organisation_id: str) -> Organisation | None:
         """Return one of the account's organisations."""
-        doc = await self._collection.find_one({"_id": organisation_id, "account_id": account_id})
+        doc = await self._collection.find_one(
+            {"_id": organisation_id, "account_id": account_id}, session=self._source.session
+        )
         return _from_document(doc) if doc else None
 
-    async def replace(self, org: Organisation, *, session: AsyncClientSession) -> None:
+    async def save(self, org: Organisation) -> None:
         """Store an organisation's new state."""
         await self._collection.replace_one(
-            {"_id": org.organisation_id, "account_id": org.account_id}, _to_document(org), session=session
+            {"_id": org.organisation_id, "account_id": org.account_id},
+            _to_document(org),
+            session=self._source.session,
         )
 
     async def page(self, account_id: str, *, after: str | None, limit: int) -> list[Organisation]:
@@ -73,12 +77,14 @@ class OrganisationRepository:
         query: dict[str, Any] = {"account_id": account_id}
         if after:
             query["_id"] = {"$gt": after}
-        cursor = self._collection.find(query).sort("_id", ASCENDING).limit(limit)
+        cursor = (
+            self._collection.find(query, session=self._source.session).sort("_id", ASCENDING).limit(limit)
+        )
         return [_from_document(doc) async for doc in cursor]
 
-    async def delete(self, account_id: str, organisation_id: str, *, session: AsyncClientSession) -> bool:
+    async def delete(self, account_id: str, organisation_id: str) -> bool:
         """Delete an organisation; False if the account has no such organisation."""
         result = await self._collection.delete_one(
-            {"_id": organisation_id, "account_id": account_id}, session=session
+            {"_id": organisation_id, "account_id": account_id}, session=self._source.session
         )
         return result.deleted_count == 1

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
-
-from services.assessment.domain.probe import Probe, ProbeAnswer
+from services.assessment.domain.probes import Probe, ProbeAnswer
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
 
 PROBES_COLLECTION = "probes"
 
@@ -46,24 +44,20 @@ def _from_document(doc: dict[str, Any]) -> Probe:
     )
 
 
-class ProbeRepository:
+class MongoProbeRepository:
     """Store probes and the answers they receive."""
 
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._collection = collection
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._collection = db[PROBES_COLLECTION]
+        self._source = source
 
-    @classmethod
-    def in_database(cls, db: AsyncDatabase[dict[str, Any]]) -> ProbeRepository:
-        """Return the repository over a database's probe collection."""
-        return cls(db[PROBES_COLLECTION])
-
-    async def add_many(self, probes: Sequence[Probe], *, session: AsyncClientSession) -> None:
-        """Store new probes in the caller's transaction."""
-        await self._collection.insert_many([_to_document(p) for p in probes], session=session)
+    async def add_many(self, probes: Sequence[Probe]) -> None:
+        """Store new probes."""
+        await self._collection.insert_many([_to_document(p) for p in probes], session=self._source.session)
 
     async def get(self, probe_id: str) -> Probe | None:
         """Return a probe, or None."""
-        doc = await self._collection.find_one({"_id": probe_id})
+        doc = await self._collection.find_one({"_id": probe_id}, session=self._source.session)
         return _from_document(doc) if doc else None
 
     async def record_answer(
@@ -73,7 +67,6 @@ class ProbeRepository:
         service: str,
         answered_at: datetime,
         received_at: datetime,
-        session: AsyncClientSession,
     ) -> Probe | None:
         """Count an answer (a second one would show as deliveries > 1); None if the probe is unknown."""
         doc = await self._collection.find_one_and_update(
@@ -85,7 +78,7 @@ class ProbeRepository:
                     f"answers.{service}.answered_at": answered_at,
                 },
             },
-            session=session,
+            session=self._source.session,
             return_document=True,
         )
         return _from_document(doc) if doc else None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.model.schema import version_key
+from shared.aggregate import Aggregate
+from shared.events.contracts.catalogue import ModelPublished
+from shared.model.schema import MaturityModel, version_key
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,29 @@ class PublishedVersion:
     content_hash: str
     indicator_count: int
     published_at: datetime
+
+
+@dataclass
+class Publication(Aggregate):
+    """A model version entering the catalogue, announced with its whole document."""
+
+    model: MaturityModel
+    published_at: datetime
+
+    @classmethod
+    def of(cls, model: MaturityModel, *, at: datetime) -> Publication:
+        """Publish a version: it records the event other services keep their copy from."""
+        publication = cls(model, at)
+        publication.record(ModelPublished.of(model, at=at), subject=model.model_id)
+        return publication
+
+    @property
+    def version(self) -> PublishedVersion:
+        """Return what the catalogue lists of this version."""
+        m = self.model
+        return PublishedVersion(
+            m.model_id, m.version, m.title, m.content_hash, m.indicator_count, self.published_at
+        )
 
 
 def latest(versions: list[PublishedVersion]) -> PublishedVersion | None:

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.assessment.domain.account import Account, ApiKey
-from services.assessment.domain.organisation import Organisation
+from services.assessment.domain.accounts import Account, ApiKey
+from services.assessment.domain.organisations import Organisation
 from shared.model.vocabulary import OrganisationType
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

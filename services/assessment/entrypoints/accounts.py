@@ -16,7 +16,7 @@ from services.assessment.entrypoints.account_schemas import (
     IssuedKeyView,
     TokenView,
 )
-from services.assessment.entrypoints.dependencies import Accounts, Caller, Deps, Idempotency, require_operator
+from services.assessment.entrypoints.dependencies import Caller, Deps, UoW, require_operator
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import accounts as cases
 from shared.auth import jwk
@@ -34,15 +34,13 @@ _PROBLEM = problem_responses(401, 403, 404, 409, 422)
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
 )
-async def create_account(
-    body: AccountCreate, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
-) -> JSONResponse:
+async def create_account(body: AccountCreate, uow: UoW, key: IdempotencyKey = None) -> JSONResponse:
     """Create an account (operator)."""
 
     async def action() -> AccountView:
-        return AccountView.of(await cases.create_account(body.name, body.plan, accounts=accounts))
+        return AccountView.of(await cases.create_account(body.name, body.plan, uow=uow))
 
-    return await idempotent(idem, scope="operator:accounts", key=key, payload=body, action=action)
+    return await idempotent(uow.idempotency, scope="operator:accounts", key=key, payload=body, action=action)
 
 
 @router.get(
@@ -51,9 +49,9 @@ async def create_account(
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
 )
-async def get_account(account_id: str, accounts: Accounts) -> AccountView:
+async def get_account(account_id: str, uow: UoW) -> AccountView:
     """Return an account (operator)."""
-    return AccountView.of(await cases.get_account(account_id, accounts=accounts))
+    return AccountView.of(await cases.get_account(account_id, uow=uow))
 
 
 @router.post(
@@ -64,56 +62,61 @@ async def get_account(account_id: str, accounts: Accounts) -> AccountView:
     dependencies=[Depends(require_operator)],
 )
 async def create_key_for(
-    account_id: str, body: ApiKeyCreate, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
+    account_id: str, body: ApiKeyCreate, uow: UoW, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Give an account its first (or any) API key (operator); the secret is shown once."""
 
     async def action() -> IssuedKeyView:
-        issued = await cases.create_api_key(account_id, body.name, body.scopes, accounts=accounts)
+        issued = await cases.create_api_key(account_id, body.name, body.scopes, uow=uow)
         return IssuedKeyView(**ApiKeyView.of(issued.key).model_dump(), client_secret=issued.client_secret)
 
     return await idempotent(
-        idem, scope=f"operator:keys:{account_id}", key=key, payload=body, action=action, holds_secret=True
+        uow.idempotency,
+        scope=f"operator:keys:{account_id}",
+        key=key,
+        payload=body,
+        action=action,
+        holds_secret=True,
     )
 
 
 @router.get("/v1/api-keys", response_model=ApiKeyList, responses=_PROBLEM)
-async def list_keys(caller: Caller, accounts: Accounts) -> ApiKeyList:
+async def list_keys(caller: Caller, uow: UoW) -> ApiKeyList:
     """List the calling account's API keys."""
-    caller.require("keys:manage")
-    return ApiKeyList(keys=[ApiKeyView.of(k) for k in await accounts.keys(caller.account_id)])
+    return ApiKeyList(keys=[ApiKeyView.of(k) for k in await cases.list_api_keys(caller, uow=uow)])
 
 
 @router.post("/v1/api-keys", status_code=201, response_model=IssuedKeyView, responses=_PROBLEM)
 async def create_key(
-    body: ApiKeyCreate, caller: Caller, accounts: Accounts, idem: Idempotency, key: IdempotencyKey = None
+    body: ApiKeyCreate, caller: Caller, uow: UoW, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create an API key for the calling account; the secret is shown once."""
     caller.require("keys:manage")
 
     async def action() -> IssuedKeyView:
-        issued = await cases.create_api_key(caller.account_id, body.name, body.scopes, accounts=accounts)
+        issued = await cases.create_api_key(caller.account_id, body.name, body.scopes, uow=uow)
         return IssuedKeyView(**ApiKeyView.of(issued.key).model_dump(), client_secret=issued.client_secret)
 
     return await idempotent(
-        idem, scope=f"{caller.account_id}:keys", key=key, payload=body, action=action, holds_secret=True
+        uow.idempotency,
+        scope=f"{caller.account_id}:keys",
+        key=key,
+        payload=body,
+        action=action,
+        holds_secret=True,
     )
 
 
 @router.delete("/v1/api-keys/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
-async def revoke_key(client_id: str, caller: Caller, accounts: Accounts, deps: Deps) -> None:
+async def revoke_key(client_id: str, caller: Caller, uow: UoW) -> None:
     """Revoke one of the calling account's keys; tokens it obtained stop working."""
     caller.require("keys:manage")
-    runtime = deps.runtime
-    await cases.revoke_api_key(
-        caller.account_id, client_id, client=runtime.client, accounts=accounts, outbox=runtime.outbox
-    )
-    runtime.events_committed()
+    await cases.revoke_api_key(caller.account_id, client_id, uow=uow)
 
 
 @router.post("/v1/oauth/token", response_model=TokenView, responses=_PROBLEM)
 async def token(
-    accounts: Accounts,
+    uow: UoW,
     deps: Deps,
     grant_type: Annotated[str, Form()],
     client_id: Annotated[str, Form(max_length=128)],
@@ -128,7 +131,7 @@ async def token(
         )
     ttl = deps.token_ttl
     access_token, scopes = await cases.issue_token(
-        client_id, client_secret, scope, accounts=accounts, issuer=deps.issuer, ttl=ttl
+        client_id, client_secret, scope, uow=uow, issuer=deps.issuer, ttl=ttl
     )
     return TokenView(access_token=access_token, expires_in=int(ttl.total_seconds()), scope=" ".join(scopes))
 

@@ -18,7 +18,7 @@ from services.assessment.entrypoints.catalogue_schemas import (
     VersionView,
     profile_view,
 )
-from services.assessment.entrypoints.dependencies import Deps, Models, require_operator
+from services.assessment.entrypoints.dependencies import Models, UoW, require_operator
 from services.assessment.service_layer import catalogue as cases
 from shared.errors import InvalidInput
 from shared.http import problem_responses
@@ -41,23 +41,23 @@ def _listing(model_id: str, versions: list[Any]) -> ModelListing:
 
 
 @router.get("", response_model=ModelList)
-async def list_models(models: Models) -> ModelList:
+async def list_models(uow: UoW) -> ModelList:
     """List the models of the catalogue and their versions."""
-    grouped = await cases.list_versions(None, repo=models)
+    grouped = await cases.list_versions(None, uow=uow)
     return ModelList(models=[_listing(model_id, versions) for model_id, versions in grouped.items()])
 
 
 @router.get("/{model_id}", response_model=ModelListing, responses=_PROBLEM)
-async def get_model_versions(model_id: ModelId, models: Models) -> ModelListing:
+async def get_model_versions(model_id: ModelId, uow: UoW) -> ModelListing:
     """List the versions of one model."""
-    grouped = await cases.list_versions(model_id, repo=models)
+    grouped = await cases.list_versions(model_id, uow=uow)
     return _listing(model_id, grouped[model_id])
 
 
 @router.get("/{model_id}/versions/{version}", response_model=ModelVersionView, responses=_PROBLEM)
-async def get_version(model_id: ModelId, version: Version, models: Models, deps: Deps) -> ModelVersionView:
+async def get_version(model_id: ModelId, version: Version, uow: UoW, models: Models) -> ModelVersionView:
     """Return a full version: levers, groupements, indicators, levels and criteria."""
-    summary, model = await cases.get_model(model_id, version, repo=models, cache=deps.models)
+    summary, model = await cases.get_model(model_id, version, uow=uow, cache=models)
     return ModelVersionView(version=VersionView.of(summary), model=model)
 
 
@@ -65,10 +65,10 @@ async def get_version(model_id: ModelId, version: Version, models: Models, deps:
     "/{model_id}/versions/{version}/indicators/{code}", response_model=IndicatorView, responses=_PROBLEM
 )
 async def get_indicator(
-    model_id: ModelId, version: Version, code: Code, models: Models, deps: Deps
+    model_id: ModelId, version: Version, code: Code, uow: UoW, models: Models
 ) -> IndicatorView:
     """Return one indicator with its lever and groupement."""
-    model, place = await cases.get_indicator(model_id, version, code, repo=models, cache=deps.models)
+    model, place = await cases.get_indicator(model_id, version, code, uow=uow, cache=models)
     lever = next(lv for lv in model.levers if lv.code == place.lever)
     groupement = next(g for g in lever.groupements if g.code == place.groupement)
     return IndicatorView(
@@ -82,23 +82,23 @@ async def get_indicator(
 
 @router.get("/{model_id}/versions/{version}/profiles/{code}", response_model=ProfileView, responses=_PROBLEM)
 async def get_profile(
-    model_id: ModelId, version: Version, code: Code, models: Models, deps: Deps
+    model_id: ModelId, version: Version, code: Code, uow: UoW, models: Models
 ) -> ProfileView:
     """Return a profile (a named subset of indicators, e.g. the SME quick diagnostic)."""
-    model, profile = await cases.get_profile(model_id, version, code, repo=models, cache=deps.models)
+    model, profile = await cases.get_profile(model_id, version, code, uow=uow, cache=models)
     return profile_view(model, profile)
 
 
 @router.get("/{model_id}/diff", response_model=DiffView, responses=_PROBLEM)
 async def diff(
     model_id: ModelId,
+    uow: UoW,
     models: Models,
-    deps: Deps,
     from_version: Annotated[str, Query(alias="from", description="The older version.")],
     to_version: Annotated[str, Query(alias="to", description="The newer version.")] = cases.LATEST,
 ) -> DiffView:
     """List what changed between two versions of a model."""
-    result = await cases.diff_versions(model_id, from_version, to_version, repo=models, cache=deps.models)
+    result = await cases.diff_versions(model_id, from_version, to_version, uow=uow, cache=models)
     return DiffView.of(result)
 
 
@@ -120,8 +120,8 @@ async def publish(
         dict[str, Any], Body(description="The model document (see GET …/versions/{version}).")
     ],
     response: Response,
+    uow: UoW,
     models: Models,
-    deps: Deps,
 ) -> VersionView:
     """Publish a version (operators): 201 new, 200 identical, 409 different content, 422 invalid."""
     if document.get("model_id") != model_id or document.get("version") != version:
@@ -132,15 +132,7 @@ async def publish(
                 {"path": "version", "message": f"expected {version!r}"},
             ],
         )
-    runtime = deps.runtime
-    result = await cases.publish_model(
-        document,
-        client=runtime.client,
-        repo=models,
-        outbox=runtime.outbox,
-        cache=deps.models,
-        on_commit=runtime.events_committed,
-    )
+    result = await cases.publish_model(document, uow=uow, cache=models)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return VersionView.of(result.version)

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from services.assessment.domain.diagnostic import completeness
-from services.assessment.domain.records import DiagnosticRecord, Evidence, Respondent, StoredAnswer
+from services.assessment.domain.answers import Evidence, Given, StoredAnswer
+from services.assessment.domain.consolidation import completeness
+from services.assessment.domain.diagnostics import Diagnostic, Respondent
 
 Text = Annotated[str, Field(max_length=5000)]
 _URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
@@ -80,6 +81,11 @@ class EvidenceBody(_Body):
         return Evidence(self.kind, self.value, self.criterion_id)
 
 
+def _given(body: AnswerBody | ValidationBody, *, evidence: tuple[Evidence, ...] = ()) -> Given:
+    criteria = tuple(body.criteria_met) if body.criteria_met is not None else None
+    return Given(body.level, criteria, body.not_applicable, body.comment, evidence)
+
+
 class AnswerBody(_Body):
     """One of: a level, the criteria met, or N/A; with an optional comment and evidence."""
 
@@ -88,6 +94,10 @@ class AnswerBody(_Body):
     not_applicable: bool = False
     comment: Text = ""
     evidence: list[EvidenceBody] = Field(default_factory=list, max_length=50)
+
+    def to_given(self) -> Given:
+        """Return what the respondent says, as the domain reads it."""
+        return _given(self, evidence=tuple(e.to_domain() for e in self.evidence))
 
 
 class AnswerView(BaseModel):
@@ -111,7 +121,7 @@ class AnswerView(BaseModel):
             indicator=a.indicator,
             level=a.level,
             not_applicable=a.not_applicable,
-            criteria_met=list(a.criteria_met),
+            criteria_met=list(a.criteria_met or ()),
             comment=a.comment,
             updated_at=stored.updated_at,
             evidence=[
@@ -127,11 +137,20 @@ class AnswerList(BaseModel):
 
 
 class ValidationBody(_Body):
-    """The validated level of an indicator, set by the owner or the expert."""
+    """The validated level of an indicator (owner or expert): one of a level, the criteria met, or N/A."""
 
     level: int | None = Field(None, ge=0, le=5)
+    criteria_met: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        None,
+        max_length=100,
+        description="The criteria the validator checked; the level follows cumulatively.",
+    )
     not_applicable: bool = False
     comment: Text = ""
+
+    def to_given(self) -> Given:
+        """Return what the validator says, as the domain reads it."""
+        return _given(self)
 
 
 class SubmitBody(_Body):
@@ -157,6 +176,10 @@ class IndicatorState(BaseModel):
     source: str
     respondent_levels: list[int]
     divergent: bool
+    criteria_met: list[str] = Field(
+        default_factory=list,
+        description="Criteria ticked by every respondent who answered with criteria, or the validator's.",
+    )
 
 
 class LeverCompleteness(BaseModel):
@@ -211,7 +234,7 @@ class DiagnosticList(BaseModel):
     diagnostics: list[DiagnosticSummary]
 
 
-def diagnostic_view(record: DiagnosticRecord, answers: list[StoredAnswer]) -> DiagnosticView:
+def diagnostic_view(record: Diagnostic, answers: list[StoredAnswer]) -> DiagnosticView:
     """Present a diagnostic with its consolidation."""
     consolidated = record.consolidate([s.answer for s in answers])
     done = completeness(list(record.indicators), consolidated)
@@ -246,6 +269,7 @@ def diagnostic_view(record: DiagnosticRecord, answers: list[StoredAnswer]) -> Di
                 source=consolidated[i.code].source,
                 respondent_levels=sorted(consolidated[i.code].levels),
                 divergent=consolidated[i.code].divergent,
+                criteria_met=sorted(consolidated[i.code].criteria_met),
             )
             for i in record.indicators
         ],

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from services.assessment.entrypoints.dependencies import Caller, CatalogueDep, Deps, Idempotency, StorageDep
+from services.assessment.entrypoints.dependencies import Caller, Deps, Models, UoW
 from services.assessment.entrypoints.diagnostic_schemas import (
     AnswerBody,
     AnswerList,
@@ -26,15 +26,14 @@ from services.assessment.entrypoints.diagnostic_schemas import (
 from services.assessment.entrypoints.exports import export_csv, export_json
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import diagnostics as cases
-from services.assessment.service_layer import organisations as orgs
 from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["diagnostics"])
 _PROBLEM = problem_responses(401, 403, 404, 409, 422)
 
 
-async def _view(record: Any, storage: StorageDep) -> DiagnosticView:
-    return diagnostic_view(record, await storage.diagnostics.answers(record.diagnostic_id))
+async def _view(caller: Caller, diagnostic_id: str, uow: UoW) -> DiagnosticView:
+    return diagnostic_view(*await cases.with_answers(caller, diagnostic_id, uow=uow))
 
 
 @router.post(
@@ -47,9 +46,8 @@ async def open_diagnostic(
     organisation_id: str,
     body: DiagnosticCreate,
     caller: Caller,
-    storage: StorageDep,
-    models: CatalogueDep,
-    idem: Idempotency,
+    uow: UoW,
+    models: Models,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Open a draft diagnostic on a model version (the latest by default), full or on a profile."""
@@ -61,22 +59,24 @@ async def open_diagnostic(
             model_id=body.model_id,
             version=body.model_version,
             scope=body.scope,
-            storage=storage,
+            uow=uow,
             models=models,
         )
         return diagnostic_view(record, [])
 
     return await idempotent(
-        idem, scope=f"{caller.account_id}:diagnostics:{organisation_id}", key=key, payload=body, action=action
+        uow.idempotency,
+        scope=f"{caller.account_id}:diagnostics:{organisation_id}",
+        key=key,
+        payload=body,
+        action=action,
     )
 
 
 @router.get("/organisations/{organisation_id}/diagnostics", response_model=DiagnosticList, responses=_PROBLEM)
-async def list_diagnostics(organisation_id: str, caller: Caller, storage: StorageDep) -> DiagnosticList:
+async def list_diagnostics(organisation_id: str, caller: Caller, uow: UoW) -> DiagnosticList:
     """List an organisation's diagnostics, oldest first."""
-    caller.require("diagnostics:read")
-    await orgs.get(caller.account_id, organisation_id, organisations=storage.organisations)
-    records = await storage.diagnostics.for_organisation(caller.account_id, organisation_id)
+    records = await cases.list_for_organisation(caller, organisation_id, uow=uow)
     return DiagnosticList(
         diagnostics=[
             DiagnosticSummary(
@@ -93,9 +93,9 @@ async def list_diagnostics(organisation_id: str, caller: Caller, storage: Storag
 
 
 @router.get("/diagnostics/{diagnostic_id}", response_model=DiagnosticView, responses=_PROBLEM)
-async def get_diagnostic(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+async def get_diagnostic(diagnostic_id: str, caller: Caller, uow: UoW) -> DiagnosticView:
     """Return a diagnostic with its completeness per lever, consolidated levels and divergences."""
-    return await _view(await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics), storage)
+    return await _view(caller, diagnostic_id, uow)
 
 
 @router.post(
@@ -108,9 +108,8 @@ async def invite(
     diagnostic_id: str,
     body: RespondentCreate,
     caller: Caller,
-    storage: StorageDep,
+    uow: UoW,
     deps: Deps,
-    idem: Idempotency,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Invite a respondent; their token lets them answer this diagnostic only."""
@@ -121,14 +120,14 @@ async def invite(
             diagnostic_id,
             name=body.name,
             role=body.role,
-            storage=storage,
+            uow=uow,
             issuer=deps.issuer,
             ttl=deps.respondent_ttl,
         )
         return RespondentInvitation(respondent=RespondentView.of(respondent), token=token)
 
     return await idempotent(
-        idem,
+        uow.idempotency,
         scope=f"{caller.account_id}:respondents:{diagnostic_id}",
         key=key,
         payload=body,
@@ -142,11 +141,9 @@ async def invite(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_PROBLEM,
 )
-async def revoke_respondent(
-    diagnostic_id: str, respondent_id: str, caller: Caller, storage: StorageDep
-) -> None:
+async def revoke_respondent(diagnostic_id: str, respondent_id: str, caller: Caller, uow: UoW) -> None:
     """Withdraw a respondent's access; their answers stay."""
-    await cases.revoke_respondent(caller, diagnostic_id, respondent_id, storage=storage)
+    await cases.revoke_respondent(caller, diagnostic_id, respondent_id, uow=uow)
 
 
 @router.put(
@@ -160,30 +157,20 @@ async def put_answer(
     code: str,
     body: AnswerBody,
     caller: Caller,
-    storage: StorageDep,
-    models: CatalogueDep,
+    uow: UoW,
+    models: Models,
 ) -> AnswerView:
     """Record a respondent's answer on an indicator (idempotent); criteria met give the level cumulatively."""
-    given = cases.AnswerInput(
-        level=body.level,
-        criteria_met=body.criteria_met,
-        not_applicable=body.not_applicable,
-        comment=body.comment,
-        evidence=[e.to_domain() for e in body.evidence],
-    )
     stored = await cases.put_answer(
-        caller, diagnostic_id, respondent_id, code, given, storage=storage, models=models
+        caller, diagnostic_id, respondent_id, code, body.to_given(), uow=uow, models=models
     )
     return AnswerView.of(stored)
 
 
 @router.get("/diagnostics/{diagnostic_id}/answers", response_model=AnswerList, responses=_PROBLEM)
-async def list_answers(diagnostic_id: str, caller: Caller, storage: StorageDep) -> AnswerList:
+async def list_answers(diagnostic_id: str, caller: Caller, uow: UoW) -> AnswerList:
     """List the answers (a respondent sees their own)."""
-    await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
-    answers = await storage.diagnostics.answers(diagnostic_id)
-    if caller.respondent_id is not None:
-        answers = [a for a in answers if a.answer.respondent_id == caller.respondent_id]
+    answers = await cases.answers_seen_by(caller, diagnostic_id, uow=uow)
     return AnswerList(answers=[AnswerView.of(a) for a in answers])
 
 
@@ -191,50 +178,40 @@ async def list_answers(diagnostic_id: str, caller: Caller, storage: StorageDep) 
     "/diagnostics/{diagnostic_id}/validations/{code}", response_model=DiagnosticView, responses=_PROBLEM
 )
 async def validate(
-    diagnostic_id: str, code: str, body: ValidationBody, caller: Caller, storage: StorageDep
+    diagnostic_id: str, code: str, body: ValidationBody, caller: Caller, uow: UoW, models: Models
 ) -> DiagnosticView:
     """Set the validated level of an indicator (owner or expert): it wins over the respondents' levels."""
-    record = await cases.validate_level(
-        caller,
-        diagnostic_id,
-        code,
-        level=body.level,
-        not_applicable=body.not_applicable,
-        comment=body.comment,
-        storage=storage,
-    )
-    return await _view(record, storage)
+    await cases.validate_level(caller, diagnostic_id, code, body.to_given(), uow=uow, models=models)
+    return await _view(caller, diagnostic_id, uow)
 
 
 @router.post("/diagnostics/{diagnostic_id}/submit", response_model=DiagnosticView, responses=_PROBLEM)
 async def submit(
-    diagnostic_id: str, caller: Caller, storage: StorageDep, body: SubmitBody | None = None
+    diagnostic_id: str, caller: Caller, uow: UoW, body: SubmitBody | None = None
 ) -> DiagnosticView:
     """Submit for scoring; 409 listing every indicator still missing a level or an N/A."""
     assessed_at = body.assessed_at() if body else None
-    return await _view(
-        await cases.submit(caller, diagnostic_id, storage=storage, assessed_at=assessed_at), storage
-    )
+    await cases.submit(caller, diagnostic_id, uow=uow, assessed_at=assessed_at)
+    return await _view(caller, diagnostic_id, uow)
 
 
 @router.post("/diagnostics/{diagnostic_id}/withdraw", response_model=DiagnosticView, responses=_PROBLEM)
-async def withdraw(diagnostic_id: str, caller: Caller, storage: StorageDep) -> DiagnosticView:
+async def withdraw(diagnostic_id: str, caller: Caller, uow: UoW) -> DiagnosticView:
     """Withdraw a draft or submitted diagnostic."""
-    return await _view(await cases.withdraw(caller, diagnostic_id, storage=storage), storage)
+    await cases.withdraw(caller, diagnostic_id, uow=uow)
+    return await _view(caller, diagnostic_id, uow)
 
 
 @router.get("/diagnostics/{diagnostic_id}/export.json", responses=_PROBLEM)
-async def export_as_json(diagnostic_id: str, caller: Caller, storage: StorageDep) -> dict[str, Any]:
+async def export_as_json(diagnostic_id: str, caller: Caller, uow: UoW) -> dict[str, Any]:
     """Export the diagnostic with every answer and its evidence, as JSON."""
-    record = await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
-    return export_json(record, await storage.diagnostics.answers(diagnostic_id))
+    return export_json(*await cases.with_answers(caller, diagnostic_id, uow=uow))
 
 
 @router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
-async def export_as_csv(diagnostic_id: str, caller: Caller, storage: StorageDep) -> Response:
+async def export_as_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
     """Export one row per indicator and respondent, as CSV."""
-    record = await cases.load(caller, diagnostic_id, diagnostics=storage.diagnostics)
-    body = export_csv(record, await storage.diagnostics.answers(diagnostic_id))
+    body = export_csv(*await cases.with_answers(caller, diagnostic_id, uow=uow))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

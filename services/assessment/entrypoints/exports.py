@@ -6,7 +6,8 @@ import csv
 import io
 from typing import Any
 
-from services.assessment.domain.records import DiagnosticRecord, StoredAnswer
+from services.assessment.domain.answers import StoredAnswer
+from services.assessment.domain.diagnostics import Diagnostic
 from services.assessment.entrypoints.diagnostic_schemas import AnswerView, diagnostic_view
 
 CSV_COLUMNS = (
@@ -29,7 +30,7 @@ CSV_COLUMNS = (
 )
 
 
-def export_json(record: DiagnosticRecord, answers: list[StoredAnswer]) -> dict[str, Any]:
+def export_json(record: Diagnostic, answers: list[StoredAnswer]) -> dict[str, Any]:
     """Return the diagnostic, its consolidation and every answer with its evidence."""
     return {
         "diagnostic": diagnostic_view(record, answers).model_dump(mode="json"),
@@ -42,7 +43,7 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def export_csv(record: DiagnosticRecord, answers: list[StoredAnswer]) -> str:
+def export_csv(record: Diagnostic, answers: list[StoredAnswer]) -> str:
     """Return one row per indicator and respondent (indicators nobody answered get one empty row)."""
     view = diagnostic_view(record, answers)
     states = {i.code: i for i in view.indicators}
@@ -72,7 +73,7 @@ def export_csv(record: DiagnosticRecord, answers: list[StoredAnswer]) -> str:
                     _safe(who.role) if who else "",
                     "" if a is None or a.level is None else a.level,
                     a.not_applicable if a else "",
-                    " ".join(a.criteria_met) if a else "",
+                    " ".join(a.criteria_met or ()) if a else "",
                     _safe(a.comment) if a else "",
                     " | ".join(_safe(e.value) for e in stored.evidence) if stored else "",
                     "" if state.level is None else state.level,

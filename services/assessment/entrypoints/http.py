@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, status
 
-from services.assessment.entrypoints.dependencies import Deps, Probes, require_operator
+from services.assessment.entrypoints.dependencies import Deps, UoW, require_operator
 from services.assessment.entrypoints.schemas import ProbeBatchView, ProbeRequestBody, ProbeView
 from services.assessment.service_layer import probes as probe_cases
 from shared.errors import InvalidInput
@@ -23,22 +23,15 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     response_model=ProbeBatchView,
     responses={401: _PROBLEM, 403: _PROBLEM, 422: _PROBLEM},
 )
-async def request_probes(body: ProbeRequestBody, deps: Deps, probes: Probes) -> ProbeBatchView:
+async def request_probes(body: ProbeRequestBody, deps: Deps) -> ProbeBatchView:
     """Send probes through every service; each answer comes back as an event."""
     if body.count > deps.settings.probe_burst_max:
         raise InvalidInput(f"At most {deps.settings.probe_burst_max} probes at once.")
-    runtime = deps.runtime
-    created = await probe_cases.request_probes(
-        body.count,
-        client=runtime.client,
-        probes=probes,
-        outbox=runtime.outbox,
-        on_commit=runtime.events_committed,
-    )
+    created = await probe_cases.request_probes(body.count, unit_of_work=deps.runtime.unit_of_work)
     return ProbeBatchView(probes=[ProbeView.of(p) for p in created])
 
 
 @router.get("/probes/{probe_id}", response_model=ProbeView, responses={401: _PROBLEM, 404: _PROBLEM})
-async def get_probe(probe_id: str, probes: Probes) -> ProbeView:
+async def get_probe(probe_id: str, uow: UoW) -> ProbeView:
     """Return a probe and the answers received so far."""
-    return ProbeView.of(await probe_cases.get_probe(probe_id, probes=probes))
+    return ProbeView.of(await probe_cases.get_probe(probe_id, uow=uow))

@@ -12,7 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.assessment.adapters.idempotency import IdempotencyRepository
+from services.assessment.service_layer.ports import IdempotencyRepository
 from shared.errors import Conflict, InvalidInput
 from shared.mongo import utc_now
 

@@ -13,11 +13,10 @@ from services.assessment.entrypoints.account_schemas import (
     OrganisationPatch,
     OrganisationView,
 )
-from services.assessment.entrypoints.dependencies import Caller, CatalogueDep, Idempotency, StorageDep
+from services.assessment.entrypoints.dependencies import Caller, Models, UoW
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import catalogue
 from services.assessment.service_layer import organisations as cases
-from services.assessment.service_layer.diagnostics import Catalogue
 from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
@@ -25,41 +24,36 @@ _PROBLEM = problem_responses(401, 403, 404, 422)
 DEFAULT_MODEL = "dimm"
 
 
-async def _sectors(models: Catalogue) -> set[str]:
+async def _sectors(uow: UoW, models: Models) -> set[str]:
     """Return the sector vocabulary of the default model's latest version."""
-    _, model = await catalogue.get_model(
-        DEFAULT_MODEL, catalogue.LATEST, repo=models.models, cache=models.cache
-    )
-    return {sector.code for sector in model.sectors}
+    return await catalogue.sectors(DEFAULT_MODEL, uow=uow, cache=models)
 
 
 @router.post("", status_code=201, response_model=OrganisationView, responses=_PROBLEM)
 async def register(
     body: OrganisationCreate,
     caller: Caller,
-    storage: StorageDep,
-    models: CatalogueDep,
-    idem: Idempotency,
+    uow: UoW,
+    models: Models,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register an organisation of the calling account."""
     caller.require("organisations:write")
 
     async def action() -> OrganisationView:
-        org = await cases.register(
-            caller.account_id, body.model_dump(), sectors=await _sectors(models), storage=storage
-        )
+        sectors = await _sectors(uow, models)
+        org = await cases.register(caller.account_id, body.model_dump(), sectors=sectors, uow=uow)
         return OrganisationView.of(org)
 
     return await idempotent(
-        idem, scope=f"{caller.account_id}:organisations", key=key, payload=body, action=action
+        uow.idempotency, scope=f"{caller.account_id}:organisations", key=key, payload=body, action=action
     )
 
 
 @router.get("", response_model=OrganisationPage, responses=_PROBLEM)
 async def list_organisations(
     caller: Caller,
-    storage: StorageDep,
+    uow: UoW,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
@@ -67,37 +61,32 @@ async def list_organisations(
 ) -> OrganisationPage:
     """List the calling account's organisations, a page at a time."""
     caller.require("organisations:read")
-    items, next_cursor = await cases.page(
-        caller.account_id, cursor=cursor, limit=limit, organisations=storage.organisations
-    )
+    items, next_cursor = await cases.page(caller.account_id, cursor=cursor, limit=limit, uow=uow)
     return OrganisationPage(items=[OrganisationView.of(o) for o in items], next_cursor=next_cursor)
 
 
 @router.get("/{organisation_id}", response_model=OrganisationView, responses=_PROBLEM)
-async def get_organisation(organisation_id: str, caller: Caller, storage: StorageDep) -> OrganisationView:
+async def get_organisation(organisation_id: str, caller: Caller, uow: UoW) -> OrganisationView:
     """Return one of the calling account's organisations."""
     caller.require("organisations:read")
-    return OrganisationView.of(
-        await cases.get(caller.account_id, organisation_id, organisations=storage.organisations)
-    )
+    return OrganisationView.of(await cases.get(caller.account_id, organisation_id, uow=uow))
 
 
 @router.patch("/{organisation_id}", response_model=OrganisationView, responses=_PROBLEM)
 async def update_organisation(
-    organisation_id: str, body: OrganisationPatch, caller: Caller, storage: StorageDep, models: CatalogueDep
+    organisation_id: str, body: OrganisationPatch, caller: Caller, uow: UoW, models: Models
 ) -> OrganisationView:
     """Change some fields of an organisation."""
     caller.require("organisations:write")
     # An explicit null clears the SIREN; it means "unchanged" for every other field.
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "siren"}
-    org = await cases.update(
-        caller.account_id, organisation_id, changes, sectors=await _sectors(models), storage=storage
-    )
+    sectors = await _sectors(uow, models)
+    org = await cases.update(caller.account_id, organisation_id, changes, sectors=sectors, uow=uow)
     return OrganisationView.of(org)
 
 
 @router.delete("/{organisation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
-async def erase_organisation(organisation_id: str, caller: Caller, storage: StorageDep) -> None:
+async def erase_organisation(organisation_id: str, caller: Caller, uow: UoW) -> None:
     """Erase an organisation and all its data (right to erasure); other services are told to forget it."""
     caller.require("organisations:write")
-    await cases.erase(caller.account_id, organisation_id, storage=storage)
+    await cases.erase(caller.account_id, organisation_id, uow=uow)

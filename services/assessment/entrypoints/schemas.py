@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.assessment.domain.probe import Probe
+from services.assessment.domain.probes import Probe
 
 
 class ProbeRequestBody(BaseModel):

@@ -6,22 +6,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
-from services.assessment.adapters.accounts import AccountRepository
-from services.assessment.domain.account import (
+from services.assessment.domain.accounts import (
     Account,
     ApiKey,
     Plan,
     granted_scopes,
     hash_secret,
+    key_scopes,
     new_credentials,
 )
-from shared.auth import SCOPES, Principal, TokenIssuer, TokenVerifier
+from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
+from shared.auth import Principal, TokenIssuer
 from shared.errors import InvalidInput, NotFound, Unauthorized
-from shared.events.contracts.assessment import ApiKeyRevoked
-from shared.messaging.outbox import Outbox
-from shared.mongo import Client, in_transaction, utc_now
+from shared.mongo import utc_now
+from shared.unit_of_work import transactional
 
 
 @dataclass(frozen=True)
@@ -32,57 +30,51 @@ class IssuedKey:
     client_secret: str
 
 
-async def create_account(name: str, plan: Plan, *, accounts: AccountRepository) -> Account:
+async def create_account(name: str, plan: Plan, *, uow: AssessmentUnitOfWork) -> Account:
     """Create a tenant."""
     account = Account(account_id="acc_" + uuid.uuid4().hex[:16], name=name, plan=plan, created_at=utc_now())
-    await accounts.add(account)
+    await uow.accounts.add(account)
     return account
 
 
-async def get_account(account_id: str, *, accounts: AccountRepository) -> Account:
+async def get_account(account_id: str, *, uow: AssessmentUnitOfWork) -> Account:
     """Return an account, or raise NotFound."""
-    account = await accounts.get(account_id)
+    account = await uow.accounts.get(account_id)
     if account is None:
         raise NotFound(f"No account {account_id!r}.")
     return account
 
 
 async def create_api_key(
-    account_id: str, name: str, scopes: list[str] | None, *, accounts: AccountRepository
+    account_id: str, name: str, scopes: list[str] | None, *, uow: AssessmentUnitOfWork
 ) -> IssuedKey:
     """Give an account new client credentials with the scopes asked (all by default)."""
-    await get_account(account_id, accounts=accounts)
-    wanted = tuple(sorted(set(scopes))) if scopes else tuple(sorted(SCOPES))
-    unknown = [s for s in wanted if s not in SCOPES]
-    if unknown:
-        raise InvalidInput(
-            f"Unknown scope(s): {', '.join(unknown)}.",
-            errors=[{"path": "scopes", "message": f"choose from {sorted(SCOPES)}"}],
-        )
+    await get_account(account_id, uow=uow)
+    wanted = key_scopes(scopes)
     client_id, secret = new_credentials()
     key = ApiKey(client_id, account_id, name, wanted, hash_secret(secret), utc_now())
-    await accounts.add_key(key)
+    await uow.accounts.add_key(key)
     return IssuedKey(key, secret)
 
 
-async def revoke_api_key(
-    account_id: str, client_id: str, *, client: Client, accounts: AccountRepository, outbox: Outbox
-) -> None:
+async def list_api_keys(principal: Principal, *, uow: AssessmentUnitOfWork) -> list[ApiKey]:
+    """List the calling account's API keys."""
+    principal.require("keys:manage")
+    return await uow.accounts.keys(principal.account_id)
+
+
+@transactional
+async def revoke_api_key(account_id: str, client_id: str, *, uow: AssessmentUnitOfWork) -> None:
     """Revoke a key: its tokens are refused from now on, here and (through the event) elsewhere."""
-    now = utc_now()
-
-    async def work(session: AsyncClientSession) -> bool:
-        if not await accounts.revoke_key(client_id, account_id, at=now, session=session):
-            return False
-        await outbox.add(
-            ApiKeyRevoked(client_id=client_id, account_id=account_id, revoked_at=now),
-            subject=account_id,
-            session=session,
-        )
-        return True
-
-    if not await in_transaction(client, work):
-        raise NotFound(f"No active API key {client_id!r}.")
+    async with uow:
+        key = await uow.accounts.key(client_id)
+        if key is None or key.account_id != account_id:
+            raise NotFound(f"No active API key {client_id!r}.")
+        key.revoke(at=utc_now())
+        if not await uow.accounts.save_key(key):
+            raise NotFound(f"No active API key {client_id!r}.")
+        uow.collect(key)
+        await uow.commit()
 
 
 async def issue_token(
@@ -90,15 +82,15 @@ async def issue_token(
     client_secret: str,
     scope: str | None,
     *,
-    accounts: AccountRepository,
+    uow: AssessmentUnitOfWork,
     issuer: TokenIssuer,
     ttl: timedelta,
 ) -> tuple[str, tuple[str, ...]]:
     """Exchange client credentials for a short-lived token (OAuth2 client credentials)."""
-    key = await accounts.key(client_id)
+    key = await uow.accounts.key(client_id)
     if key is None or not key.active or not key.accepts(client_secret):
         raise Unauthorized("The client credentials are wrong, or the key was revoked.")
-    account = await accounts.get(key.account_id)
+    account = await uow.accounts.get(key.account_id)
     if account is None:
         raise Unauthorized("The client credentials are wrong, or the key was revoked.")
     scopes = granted_scopes(scope, key.scopes)
@@ -113,11 +105,7 @@ async def issue_token(
     return issuer.issue(principal, ttl=ttl), scopes
 
 
-async def authenticate(token: str, *, verifier: TokenVerifier, accounts: AccountRepository) -> Principal:
-    """Verify a token and refuse it if the key that obtained it has been revoked."""
-    principal = verifier.verify(token)
-    if principal.client_id is not None:
-        key = await accounts.key(principal.client_id)
-        if key is None or not key.active:
-            raise Unauthorized("The API key behind this token has been revoked.")
-    return principal
+async def key_is_revoked(client_id: str, *, uow: AssessmentUnitOfWork) -> bool:
+    """Tell whether the key behind a token is gone or revoked."""
+    key = await uow.accounts.key(client_id)
+    return key is None or not key.active

@@ -7,19 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
-
-from services.assessment.adapters.models import ModelVersionRepository
-from services.assessment.domain.catalogue import PublishedVersion, latest, republish_outcome
+from services.assessment.domain.catalogue import Publication, PublishedVersion, latest, republish_outcome
+from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events.contracts.catalogue import ModelPublished
-from shared.messaging.outbox import Outbox
 from shared.model.diff import ModelDiff, diff_models
 from shared.model.editions import shipped_editions
 from shared.model.schema import IndicatorPlace, MaturityModel, Profile
 from shared.model.validation import InvalidModel, parse_model
-from shared.mongo import Client, in_transaction, utc_now
+from shared.mongo import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -76,70 +71,48 @@ def _same_or_conflict(existing: PublishedVersion, model: MaturityModel) -> Publi
     )
 
 
-async def publish_model(
-    document: Any,
-    *,
-    client: Client,
-    repo: ModelVersionRepository,
-    outbox: Outbox,
-    cache: ModelCache,
-    on_commit: Callable[[], None],
-) -> PublishResult:
+async def publish_model(document: Any, *, uow: AssessmentUnitOfWork, cache: ModelCache) -> PublishResult:
     """Validate and store a version with its published event; an identical re-publish changes nothing."""
     model = _parse(document)
-    existing = await repo.summary(model.model_id, model.version)
+    existing = await uow.models.summary(model.model_id, model.version)
     if existing is not None:
         return _same_or_conflict(existing, model)
-    now = utc_now()
-    event = ModelPublished(
-        model_id=model.model_id,
-        version=model.version,
-        content_hash=model.content_hash,
-        title=model.title,
-        indicator_count=model.indicator_count,
-        published_at=now,
-        document=model.model_dump(mode="json"),
-    )
-
-    async def work(session: AsyncClientSession) -> None:
-        await repo.add(model, published_at=now, session=session)
-        await outbox.add(event, subject=model.model_id, session=session)
-
-    try:
-        await in_transaction(client, work)
-    except DuplicateKeyError:
-        concurrent = await repo.summary(model.model_id, model.version)
+    publication = Publication.of(model, at=utc_now())
+    async with uow:
+        created = await uow.models.add(publication)
+        if created:
+            uow.collect(publication)
+            await uow.commit()
+    if not created:
+        # Another request published the same version between our read and our write.
+        concurrent = await uow.models.summary(model.model_id, model.version)
         if concurrent is None:
-            raise
+            raise Conflict(f"{model.ref} is being published by another request; try again.")
         return _same_or_conflict(concurrent, model)
-    on_commit()
     cache.put(model)
     logger.info("published model %s (%s)", model.ref, model.content_hash)
-    version = PublishedVersion(
-        model.model_id, model.version, model.title, model.content_hash, model.indicator_count, now
-    )
-    return PublishResult(version, created=True)
+    return PublishResult(publication.version, created=True)
 
 
-async def resolve_version(model_id: str, version: str, *, repo: ModelVersionRepository) -> PublishedVersion:
+async def resolve_version(model_id: str, version: str, *, uow: AssessmentUnitOfWork) -> PublishedVersion:
     """Return a version's metadata; `latest` is the highest release."""
     if version == LATEST:
-        found = latest(await repo.versions(model_id))
+        found = latest(await uow.models.versions(model_id))
     else:
-        found = await repo.summary(model_id, version)
+        found = await uow.models.summary(model_id, version)
     if found is None:
         raise NotFound(f"No model version {model_id}@{version}.")
     return found
 
 
 async def get_model(
-    model_id: str, version: str, *, repo: ModelVersionRepository, cache: ModelCache
+    model_id: str, version: str, *, uow: AssessmentUnitOfWork, cache: ModelCache
 ) -> tuple[PublishedVersion, MaturityModel]:
     """Return a version's metadata and its parsed model (an exact version is read once per process)."""
-    summary = cache.version(f"{model_id}@{version}") or await resolve_version(model_id, version, repo=repo)
+    summary = cache.version(f"{model_id}@{version}") or await resolve_version(model_id, version, uow=uow)
     model = cache.get(summary.content_hash)
     if model is None:
-        document = await repo.document(summary.model_id, summary.version)
+        document = await uow.models.document(summary.model_id, summary.version)
         if document is None:
             raise NotFound(f"No model version {model_id}@{version}.")
         model = MaturityModel.model_validate(document)
@@ -148,12 +121,18 @@ async def get_model(
     return summary, model
 
 
+async def sectors(model_id: str, *, uow: AssessmentUnitOfWork, cache: ModelCache) -> set[str]:
+    """Return the sector vocabulary of a model's latest version."""
+    _, model = await get_model(model_id, LATEST, uow=uow, cache=cache)
+    return {sector.code for sector in model.sectors}
+
+
 async def list_versions(
-    model_id: str | None, *, repo: ModelVersionRepository
+    model_id: str | None, *, uow: AssessmentUnitOfWork
 ) -> dict[str, list[PublishedVersion]]:
     """Group the published versions by model."""
     grouped: dict[str, list[PublishedVersion]] = {}
-    for version in await repo.versions(model_id):
+    for version in await uow.models.versions(model_id):
         grouped.setdefault(version.model_id, []).append(version)
     if model_id is not None and not grouped:
         raise NotFound(f"No model {model_id!r}.")
@@ -161,10 +140,10 @@ async def list_versions(
 
 
 async def get_indicator(
-    model_id: str, version: str, code: str, *, repo: ModelVersionRepository, cache: ModelCache
+    model_id: str, version: str, code: str, *, uow: AssessmentUnitOfWork, cache: ModelCache
 ) -> tuple[MaturityModel, IndicatorPlace]:
     """Return one indicator with where it sits."""
-    _, model = await get_model(model_id, version, repo=repo, cache=cache)
+    _, model = await get_model(model_id, version, uow=uow, cache=cache)
     place = model.place(code)
     if place is None:
         raise NotFound(f"No indicator {code!r} in {model.ref}.")
@@ -172,10 +151,10 @@ async def get_indicator(
 
 
 async def get_profile(
-    model_id: str, version: str, code: str, *, repo: ModelVersionRepository, cache: ModelCache
+    model_id: str, version: str, code: str, *, uow: AssessmentUnitOfWork, cache: ModelCache
 ) -> tuple[MaturityModel, Profile]:
     """Return one profile of a version."""
-    _, model = await get_model(model_id, version, repo=repo, cache=cache)
+    _, model = await get_model(model_id, version, uow=uow, cache=cache)
     profile = model.profile(code)
     if profile is None:
         raise NotFound(f"No profile {code!r} in {model.ref}.")
@@ -183,33 +162,21 @@ async def get_profile(
 
 
 async def diff_versions(
-    model_id: str, before: str, after: str, *, repo: ModelVersionRepository, cache: ModelCache
+    model_id: str, before: str, after: str, *, uow: AssessmentUnitOfWork, cache: ModelCache
 ) -> ModelDiff:
     """Compare two versions of a model."""
-    _, old = await get_model(model_id, before, repo=repo, cache=cache)
-    _, new = await get_model(model_id, after, repo=repo, cache=cache)
+    _, old = await get_model(model_id, before, uow=uow, cache=cache)
+    _, new = await get_model(model_id, after, uow=uow, cache=cache)
     return diff_models(old, new)
 
 
 async def load_shipped_editions(
-    *,
-    client: Client,
-    repo: ModelVersionRepository,
-    outbox: Outbox,
-    cache: ModelCache,
-    on_commit: Callable[[], None],
+    unit_of_work: Callable[[], AssessmentUnitOfWork], *, cache: ModelCache
 ) -> None:
     """Publish the shipped DIMM editions that the catalogue does not have yet."""
     for model in shipped_editions():
         try:
-            result = await publish_model(
-                model.model_dump(mode="json"),
-                client=client,
-                repo=repo,
-                outbox=outbox,
-                cache=cache,
-                on_commit=on_commit,
-            )
+            result = await publish_model(model.model_dump(mode="json"), uow=unit_of_work(), cache=cache)
         except Conflict:
             logger.warning("shipped %s differs from the published one; the published one stays", model.ref)
             continue

@@ -1,53 +1,21 @@
-"""Use cases of diagnostics: open, invite, answer, validate, submit, withdraw."""
+"""Use cases of diagnostics: open, invite, answer, validate, submit, withdraw, read."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
-from services.assessment.adapters.diagnostics import DiagnosticRepository
-from services.assessment.adapters.models import ModelVersionRepository
-from services.assessment.domain.diagnostic import Answer, DiagnosticRuleError, applicable_indicators
-from services.assessment.domain.records import (
-    DiagnosticRecord,
-    Evidence,
-    MissingIndicators,
-    Respondent,
-    StoredAnswer,
-    Validation,
-)
+from services.assessment.domain.answers import Given, StoredAnswer
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent
 from services.assessment.service_layer import catalogue
-from services.assessment.service_layer.organisations import Storage, get, profile_of
+from services.assessment.service_layer.catalogue import ModelCache
+from services.assessment.service_layer.organisations import get as get_organisation
+from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.auth import RESPONDENT_SCOPE, Principal, TokenIssuer
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from shared.events.contracts.assessment import DiagnosticSubmitted, DiagnosticWithdrawn, Divergence
-from shared.model.schema import Indicator, MaturityModel
-from shared.mongo import in_transaction, utc_now
-
-MAX_BACKDATING = timedelta(days=3653)
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Where the model versions come from."""
-
-    models: ModelVersionRepository
-    cache: catalogue.ModelCache
-
-
-@dataclass(frozen=True)
-class AnswerInput:
-    """What a respondent says about one indicator."""
-
-    level: int | None
-    criteria_met: list[str] | None
-    not_applicable: bool
-    comment: str
-    evidence: list[Evidence]
+from shared.model.schema import Indicator
+from shared.mongo import utc_now
+from shared.unit_of_work import transactional
 
 
 async def open_diagnostic(
@@ -57,62 +25,53 @@ async def open_diagnostic(
     model_id: str,
     version: str,
     scope: str,
-    storage: Storage,
-    models: Catalogue,
-) -> DiagnosticRecord:
+    uow: AssessmentUnitOfWork,
+    models: ModelCache,
+) -> Diagnostic:
     """Open a draft on a model version, freezing the indicators that apply to the organisation."""
     principal.require("diagnostics:write")
-    org = await get(principal.account_id, organisation_id, organisations=storage.organisations)
+    org = await get_organisation(principal.account_id, organisation_id, uow=uow)
     try:
-        _, model = await catalogue.get_model(model_id, version, repo=models.models, cache=models.cache)
+        _, model = await catalogue.get_model(model_id, version, uow=uow, cache=models)
     except NotFound as exc:
         raise InvalidInput(
             exc.detail, errors=[{"path": "model_version", "message": "unknown model version"}]
         ) from exc
-    profile = None
-    if scope != "full":
-        found = model.profile(scope)
-        if found is None:
-            raise InvalidInput(
-                f"No profile {scope!r} in {model.ref}.",
-                errors=[{"path": "scope", "message": "unknown profile"}],
-            )
-        profile = found.indicators
-    indicators = applicable_indicators(
-        model, size_band=org.size_band, organisation_type=org.organisation_type, profile=profile
-    )
-    if not indicators:
-        raise InvalidInput("No indicator of this scope applies to the organisation.")
-    record = DiagnosticRecord(
-        diagnostic_id="dg_" + uuid.uuid4().hex[:16],
-        account_id=principal.account_id,
-        organisation_id=org.organisation_id,
-        model_id=model.model_id,
-        model_version=model.version,
-        scope=scope,
-        profile=profile_of(org).model_dump(),
-        indicators=tuple(indicators),
-        status="draft",
-        opened_at=utc_now(),
-    )
-    await storage.diagnostics.add(record)
-    return record
+    diagnostic = Diagnostic.open("dg_" + uuid.uuid4().hex[:16], org, model, scope=scope, at=utc_now())
+    await uow.diagnostics.add(diagnostic)
+    return diagnostic
 
 
-async def load(
-    principal: Principal, diagnostic_id: str, *, diagnostics: DiagnosticRepository
-) -> DiagnosticRecord:
+async def load(principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork) -> Diagnostic:
     """Return a diagnostic the caller may see: its account's, or the one a respondent was invited to."""
     if principal.is_respondent and principal.diagnostic_id != diagnostic_id:
         raise NotFound(f"No diagnostic {diagnostic_id!r}.")
     if not principal.is_respondent:
         principal.require("diagnostics:read")
-    record = await diagnostics.get(principal.account_id, diagnostic_id)
-    if record is None:
+    diagnostic = await uow.diagnostics.get(principal.account_id, diagnostic_id)
+    if diagnostic is None:
         raise NotFound(f"No diagnostic {diagnostic_id!r}.")
-    if principal.respondent_id is not None and record.respondent(principal.respondent_id) is None:
+    if principal.respondent_id is not None and diagnostic.respondent(principal.respondent_id) is None:
         raise Unauthorized("This respondent's access has been revoked.")
-    return record
+    return diagnostic
+
+
+async def with_answers(
+    principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork
+) -> tuple[Diagnostic, list[StoredAnswer]]:
+    """Return a diagnostic the caller may see, with every answer given so far."""
+    diagnostic = await load(principal, diagnostic_id, uow=uow)
+    return diagnostic, await uow.answers.of(diagnostic_id)
+
+
+async def answers_seen_by(
+    principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork
+) -> list[StoredAnswer]:
+    """List the answers the caller may read (a respondent sees their own)."""
+    _, answers = await with_answers(principal, diagnostic_id, uow=uow)
+    if principal.respondent_id is not None:
+        answers = [a for a in answers if a.answer.respondent_id == principal.respondent_id]
+    return answers
 
 
 def _owner(principal: Principal) -> None:
@@ -121,23 +80,32 @@ def _owner(principal: Principal) -> None:
     principal.require("diagnostics:write")
 
 
+async def _save(
+    diagnostic: Diagnostic, uow: AssessmentUnitOfWork, *, expected: DiagnosticStatus = "draft"
+) -> None:
+    if not await uow.diagnostics.save(diagnostic, expected_status=expected):
+        raise Conflict("The diagnostic changed meanwhile; read it again.")
+
+
+@transactional
 async def invite(
     principal: Principal,
     diagnostic_id: str,
     *,
     name: str,
     role: str,
-    storage: Storage,
+    uow: AssessmentUnitOfWork,
     issuer: TokenIssuer,
     ttl: timedelta,
 ) -> tuple[Respondent, str]:
     """Invite a respondent; the token returned lets them answer this diagnostic only."""
     _owner(principal)
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
     respondent = Respondent("rsp_" + uuid.uuid4().hex[:12], name, role, utc_now())
-    _ruled(lambda: record.invite(respondent))
-    if not await storage.diagnostics.add_respondent(record, respondent):
-        raise Conflict("The diagnostic is no longer a draft.")
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        diagnostic.invite(respondent)
+        await _save(diagnostic, uow)
+        await uow.commit()
     token = issuer.issue(
         Principal(
             principal.account_id,
@@ -152,196 +120,120 @@ async def invite(
     return respondent, token
 
 
+@transactional
 async def revoke_respondent(
-    principal: Principal, diagnostic_id: str, respondent_id: str, *, storage: Storage
+    principal: Principal, diagnostic_id: str, respondent_id: str, *, uow: AssessmentUnitOfWork
 ) -> None:
     """Withdraw a respondent's access (their answers stay)."""
     _owner(principal)
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
-    if not await storage.diagnostics.revoke_respondent(record, respondent_id, at=utc_now()):
-        raise NotFound(f"No active respondent {respondent_id!r}.")
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        status = diagnostic.status
+        diagnostic.revoke_respondent(respondent_id, at=utc_now())
+        await _save(diagnostic, uow, expected=status)
+        await uow.commit()
 
 
-def _ruled(change: Any) -> DiagnosticRecord:
-    try:
-        result: DiagnosticRecord = change()
-    except DiagnosticRuleError as exc:
-        raise Conflict(str(exc)) from exc
-    return result
+async def _indicator(
+    diagnostic: Diagnostic, code: str, uow: AssessmentUnitOfWork, models: ModelCache
+) -> Indicator:
+    diagnostic.scoped(code)
+    _, model = await catalogue.get_model(diagnostic.model_id, diagnostic.model_version, uow=uow, cache=models)
+    indicator = model.indicator(code)
+    if indicator is None:
+        raise NotFound(f"{code} is not in {model.ref}.")
+    return indicator
 
 
-async def _model(record: DiagnosticRecord, models: Catalogue) -> MaturityModel:
-    _, model = await catalogue.get_model(
-        record.model_id, record.model_version, repo=models.models, cache=models.cache
-    )
-    return model
-
-
-def _level_of(indicator: Indicator, given: AnswerInput) -> int | None:
-    chosen = sum(
-        x is not None and x is not False
-        for x in (given.level, given.criteria_met, given.not_applicable or None)
-    )
-    if chosen != 1:
-        raise InvalidInput("Give exactly one of: level, criteria_met, not_applicable.")
-    if given.not_applicable:
-        if not indicator.allows_na:
-            raise InvalidInput(
-                f"{indicator.code} cannot be declared not applicable.",
-                errors=[{"path": "not_applicable", "message": "not allowed for this indicator"}],
-            )
-        return None
-    if given.criteria_met is not None:
-        unknown = sorted(set(given.criteria_met) - indicator.criterion_ids)
-        if unknown:
-            raise InvalidInput(
-                f"Unknown criteria for {indicator.code}: {', '.join(unknown)}.",
-                errors=[{"path": "criteria_met", "message": f"unknown: {unknown}"}],
-            )
-        return indicator.level_from_criteria(set(given.criteria_met))
-    return given.level
-
-
+@transactional
 async def put_answer(
     principal: Principal,
     diagnostic_id: str,
     respondent_id: str,
     code: str,
-    given: AnswerInput,
+    given: Given,
     *,
-    storage: Storage,
-    models: Catalogue,
+    uow: AssessmentUnitOfWork,
+    models: ModelCache,
 ) -> StoredAnswer:
-    """Record a respondent's answer on an indicator (idempotent), deriving the level from criteria met."""
+    """Record a respondent's answer (idempotent), only while the diagnostic is a draft."""
     if principal.is_respondent and principal.respondent_id != respondent_id:
         raise Forbidden("A respondent may only give their own answers.")
     if not principal.is_respondent:
         principal.require("diagnostics:write")
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
-    if record.respondent(respondent_id) is None:
-        raise NotFound(f"No active respondent {respondent_id!r}.")
-    if code not in {i.code for i in record.indicators}:
-        raise NotFound(f"{code} is not in this diagnostic's scope.")
-    if record.status != "draft":
-        raise Conflict(f"The diagnostic is {record.status}: answers can no longer change.")
-    indicator = (await _model(record, models)).indicator(code)
-    assert indicator is not None
-    level = _level_of(indicator, given)
-    bad = [
-        e.criterion_id
-        for e in given.evidence
-        if e.criterion_id and e.criterion_id not in indicator.criterion_ids
-    ]
-    if bad:
-        raise InvalidInput(
-            "Evidence names unknown criteria.", errors=[{"path": "evidence", "message": f"unknown: {bad}"}]
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        if diagnostic.respondent(respondent_id) is None:
+            raise NotFound(f"No active respondent {respondent_id!r}.")
+        stored = diagnostic.answer(
+            respondent_id, await _indicator(diagnostic, code, uow, models), given, at=utc_now()
         )
-    answer = Answer(
-        respondent_id, code, level, given.not_applicable, tuple(given.criteria_met or ()), given.comment
-    )
-    stored = StoredAnswer(diagnostic_id, record.account_id, answer, tuple(given.evidence), utc_now())
-    await storage.diagnostics.put_answer(stored)
+        # Written only if still a draft, in the transaction that checked it: submission cannot miss it.
+        await _save(diagnostic, uow)
+        await uow.answers.put(stored)
+        await uow.commit()
     return stored
 
 
+@transactional
 async def validate_level(
     principal: Principal,
     diagnostic_id: str,
     code: str,
+    given: Given,
     *,
-    level: int | None,
-    not_applicable: bool,
-    comment: str,
-    storage: Storage,
-) -> DiagnosticRecord:
+    uow: AssessmentUnitOfWork,
+    models: ModelCache,
+) -> Diagnostic:
     """Set the validated level of an indicator (owner or expert); it wins over respondents."""
     _owner(principal)
-    if (level is None) != not_applicable:
-        raise InvalidInput("Give either a level or not_applicable.")
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
-    if code not in {i.code for i in record.indicators}:
-        raise NotFound(f"{code} is not in this diagnostic's scope.")
-    validation = Validation(level, not_applicable, comment, utc_now())
-    try:
-        changed = record.validate(code, validation)
-    except DiagnosticRuleError as exc:
-        raise (Conflict if record.status != "draft" else InvalidInput)(str(exc)) from exc
-    if not await storage.diagnostics.set_validation(record, code, validation):
-        raise Conflict("The diagnostic is no longer a draft.")
-    return changed
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        diagnostic.validate(await _indicator(diagnostic, code, uow, models), given, at=utc_now())
+        await _save(diagnostic, uow)
+        await uow.commit()
+    return diagnostic
 
 
+@transactional
 async def submit(
-    principal: Principal, diagnostic_id: str, *, storage: Storage, assessed_at: datetime | None = None
-) -> DiagnosticRecord:
+    principal: Principal,
+    diagnostic_id: str,
+    *,
+    uow: AssessmentUnitOfWork,
+    assessed_at: datetime | None = None,
+) -> Diagnostic:
     """Submit: every applicable indicator consolidated or N/A, status and event in one transaction."""
     _owner(principal)
-    if assessed_at is not None and not utc_now() - MAX_BACKDATING <= assessed_at <= utc_now():
-        raise InvalidInput(
-            "assessed_on must be a past date, at most ten years ago.",
-            errors=[{"path": "assessed_on", "message": "out of range"}],
-        )
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
-    answers = [s.answer for s in await storage.diagnostics.answers(diagnostic_id)]
-    try:
-        submitted, consolidated = record.submit(answers, at=utc_now(), assessed_at=assessed_at)
-    except MissingIndicators as exc:
-        raise Conflict(
-            f"{len(exc.missing)} indicator(s) still need a level or an N/A.",
-            errors=[{"indicator": code, "message": "missing"} for code in exc.missing],
-        ) from exc
-    except DiagnosticRuleError as exc:
-        raise Conflict(str(exc)) from exc
-    event = DiagnosticSubmitted(
-        diagnostic_id=record.diagnostic_id,
-        organisation_id=record.organisation_id,
-        account_id=record.account_id,
-        profile=record.profile,
-        model_id=record.model_id,
-        model_version=record.model_version,
-        scope=record.scope,
-        levels={c: v.level for c, v in consolidated.items() if v.level is not None},
-        not_applicable=sorted(c for c, v in consolidated.items() if v.not_applicable),
-        divergences=[
-            Divergence(indicator=c, levels=sorted(v.levels), spread=v.spread)
-            for c, v in consolidated.items()
-            if v.divergent
-        ],
-        submitted_at=submitted.status_at["submitted"],
-        assessed_at=submitted.status_at.get("assessed"),
-    )
-
-    async def work(session: AsyncClientSession) -> bool:
-        if not await storage.diagnostics.move(submitted, expected_status="draft", session=session):
-            return False
-        await storage.outbox.add(event, subject=record.organisation_id, session=session)
-        return True
-
-    if not await in_transaction(storage.client, work):
-        raise Conflict("The diagnostic changed meanwhile; read it again.")
-    storage.on_commit()
-    return submitted
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        # Read inside the transaction: the event carries exactly the answers the status change saw.
+        answers = [s.answer for s in await uow.answers.of(diagnostic_id)]
+        diagnostic.submit(answers, at=utc_now(), assessed_at=assessed_at)
+        await _save(diagnostic, uow)
+        uow.collect(diagnostic)
+        await uow.commit()
+    return diagnostic
 
 
-async def withdraw(principal: Principal, diagnostic_id: str, *, storage: Storage) -> DiagnosticRecord:
+@transactional
+async def withdraw(principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork) -> Diagnostic:
     """Withdraw a diagnostic and announce it."""
     _owner(principal)
-    record = await load(principal, diagnostic_id, diagnostics=storage.diagnostics)
-    withdrawn = _ruled(lambda: record.withdraw(at=utc_now()))
-    event = DiagnosticWithdrawn(
-        diagnostic_id=record.diagnostic_id,
-        organisation_id=record.organisation_id,
-        account_id=record.account_id,
-        withdrawn_at=withdrawn.status_at["withdrawn"],
-    )
+    async with uow:
+        diagnostic = await load(principal, diagnostic_id, uow=uow)
+        status = diagnostic.status
+        diagnostic.withdraw(at=utc_now())
+        await _save(diagnostic, uow, expected=status)
+        uow.collect(diagnostic)
+        await uow.commit()
+    return diagnostic
 
-    async def work(session: AsyncClientSession) -> bool:
-        if not await storage.diagnostics.move(withdrawn, expected_status=record.status, session=session):
-            return False
-        await storage.outbox.add(event, subject=record.organisation_id, session=session)
-        return True
 
-    if not await in_transaction(storage.client, work):
-        raise Conflict("The diagnostic changed meanwhile; read it again.")
-    storage.on_commit()
-    return withdrawn
+async def list_for_organisation(
+    principal: Principal, organisation_id: str, *, uow: AssessmentUnitOfWork
+) -> list[Diagnostic]:
+    """List an organisation's diagnostics, oldest first."""
+    principal.require("diagnostics:read")
+    await get_organisation(principal.account_id, organisation_id, uow=uow)
+    return await uow.diagnostics.for_organisation(principal.account_id, organisation_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.scoring.domain.engine import ADVICE_LABELS, Score, Scorecard
-from services.scoring.domain.records import Progress, ScorecardRecord
+from services.scoring.domain.scorecards import Progress, ScoredDiagnostic
+from shared.model.engine import ADVICE_LABELS, Action, Score, Scorecard
 from shared.model.schema import MaturityModel
 
 ROADMAP_SIZE = 10
@@ -27,8 +27,23 @@ def _score(s: Score, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _action(a: Action) -> dict[str, Any]:
+    return {
+        "code": a.code,
+        "name": a.name,
+        "lever": a.lever,
+        "level": a.level,
+        "target": a.target,
+        "gap": a.gap,
+        "priority": a.priority,
+        "next_level": a.next_level,
+        "criteria": [c.text for c in a.criteria],
+        "criteria_ids": [c.id for c in a.criteria],
+    }
+
+
 def present(
-    card: Scorecard, model: MaturityModel, record: ScorecardRecord, progress: Progress | None
+    card: Scorecard, model: MaturityModel, record: ScoredDiagnostic, progress: Progress | None
 ) -> dict[str, Any]:
     """Return the scorecard as the API shows it."""
     lever_names = {lv.code: lv.name for lv in model.levers}
@@ -67,7 +82,7 @@ def present(
         "advice": {
             kind: [i.code for i in card.advice(kind)] for kind in ("strength", "attention", "improve")
         },
-        "roadmap": [a.__dict__ | {"criteria": list(a.criteria)} for a in card.roadmap],
+        "roadmap": [_action(a) for a in card.roadmap],
         "divergences": list(record.divergences),
         "progress": None
         if progress is None

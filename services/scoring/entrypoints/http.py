@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
 from services.scoring.domain.views import present, rounded
-from services.scoring.entrypoints.dependencies import Caller, Models, Reader, Scorecards
+from services.scoring.entrypoints.dependencies import Caller, Reader, UoW
 from services.scoring.entrypoints.report import render_report
 from services.scoring.entrypoints.schemas import (
     HistoryPoint,
@@ -30,25 +30,21 @@ def _view(scored: cases.ScoredView) -> ScorecardView:
 
 
 @router.get("/diagnostics/{diagnostic_id}/scorecard", response_model=ScorecardView, responses=_PROBLEM)
-async def get_scorecard(
-    diagnostic_id: str, caller: Caller, store: Scorecards, models: Models
-) -> ScorecardView:
+async def get_scorecard(diagnostic_id: str, caller: Caller, uow: UoW) -> ScorecardView:
     """Return the scorecard of a submitted diagnostic (404 until it is scored)."""
-    return _view(await cases.scorecard(caller, diagnostic_id, store=store, models=models))
+    return _view(await cases.scorecard(caller, diagnostic_id, uow=uow))
 
 
 @router.post("/diagnostics/{diagnostic_id}/simulations", response_model=ScorecardView, responses=_PROBLEM)
-async def simulate(
-    diagnostic_id: str, body: SimulationBody, caller: Caller, store: Scorecards, models: Models
-) -> ScorecardView:
+async def simulate(diagnostic_id: str, body: SimulationBody, caller: Caller, uow: UoW) -> ScorecardView:
     """Return the scorecard that changed levels would give, to weigh a roadmap (nothing is stored)."""
-    return _view(await cases.simulate(caller, diagnostic_id, body.levels, store=store, models=models))
+    return _view(await cases.simulate(caller, diagnostic_id, body.levels, uow=uow))
 
 
 @router.get("/organisations/{organisation_id}/history", response_model=HistoryView, responses=_PROBLEM)
-async def history(organisation_id: str, caller: Caller, store: Scorecards) -> HistoryView:
+async def history(organisation_id: str, caller: Caller, uow: UoW) -> HistoryView:
     """Return an organisation's scores over time and its progress since the previous diagnostic."""
-    records, progress = await cases.history(caller, organisation_id, store=store)
+    records, progress = await cases.history(caller, organisation_id, uow=uow)
     return HistoryView(
         organisation_id=organisation_id,
         points=[
@@ -76,15 +72,15 @@ async def history(organisation_id: str, caller: Caller, store: Scorecards) -> Hi
 
 
 @router.get("/diagnostics/{diagnostic_id}/export.json", response_model=ScorecardView, responses=_PROBLEM)
-async def export_json(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> ScorecardView:
+async def export_json(diagnostic_id: str, caller: Caller, uow: UoW) -> ScorecardView:
     """Export the scorecard as JSON."""
-    return await get_scorecard(diagnostic_id, caller, store, models)
+    return await get_scorecard(diagnostic_id, caller, uow)
 
 
 @router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
-async def export_csv(diagnostic_id: str, caller: Caller, store: Scorecards, models: Models) -> Response:
+async def export_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
     """Export one row per indicator: level, target, gap, advice, coefficient, contribution."""
-    view = _view(await cases.scorecard(caller, diagnostic_id, store=store, models=models))
+    view = _view(await cases.scorecard(caller, diagnostic_id, uow=uow))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -126,8 +122,6 @@ async def export_csv(diagnostic_id: str, caller: Caller, store: Scorecards, mode
 
 
 @router.get("/diagnostics/{diagnostic_id}/report", response_class=HTMLResponse, responses=_PROBLEM)
-async def report(diagnostic_id: str, caller: Reader, store: Scorecards, models: Models) -> HTMLResponse:
+async def report(diagnostic_id: str, caller: Reader, uow: UoW) -> HTMLResponse:
     """Return a self-contained HTML report in French: scores, radar, advice, roadmap, progress, method."""
-    return HTMLResponse(
-        render_report(_view(await cases.scorecard(caller, diagnostic_id, store=store, models=models)))
-    )
+    return HTMLResponse(render_report(_view(await cases.scorecard(caller, diagnostic_id, uow=uow))))

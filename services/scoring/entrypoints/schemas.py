@@ -47,7 +47,8 @@ class ActionView(BaseModel):
     gap: int
     priority: int
     next_level: int
-    criteria: list[str]
+    criteria: list[str] = Field(description="The next level's criteria not met yet, in model order.")
+    criteria_ids: list[str] = Field(default_factory=list, description="Their ids, in the same order.")
 
 
 class ProgressView(BaseModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from services.scoring.adapters.store import ModelStore, ScorecardStore
-from services.scoring.domain.engine import Scorecard, score
-from services.scoring.domain.records import Progress, ScorecardRecord, progress
+from services.scoring.domain.scorecards import Progress, ScoredDiagnostic, progress
+from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from shared.auth import Principal
 from shared.errors import InvalidInput, NotFound, ServiceUnavailable
+from shared.model.engine import Scorecard, score
 from shared.model.schema import MaturityModel
 
 
@@ -16,7 +16,7 @@ from shared.model.schema import MaturityModel
 class ScoredView:
     """A scorecard with what it was computed from."""
 
-    record: ScorecardRecord
+    record: ScoredDiagnostic
     card: Scorecard
     model: MaturityModel
     progress: Progress | None
@@ -30,16 +30,16 @@ def _may_read(principal: Principal, diagnostic_id: str) -> None:
     principal.require("diagnostics:read")
 
 
-async def _record(principal: Principal, diagnostic_id: str, store: ScorecardStore) -> ScorecardRecord:
+async def _record(principal: Principal, diagnostic_id: str, uow: ScoringUnitOfWork) -> ScoredDiagnostic:
     _may_read(principal, diagnostic_id)
-    record = await store.get(principal.account_id, diagnostic_id)
+    record = await uow.scorecards.get(principal.account_id, diagnostic_id)
     if record is None:
         raise NotFound(f"No scorecard for diagnostic {diagnostic_id!r} (yet).")
     return record
 
 
-async def _model(record: ScorecardRecord, models: ModelStore) -> MaturityModel:
-    model = await models.get(record.model_id, record.model_version)
+async def _model(record: ScoredDiagnostic, uow: ScoringUnitOfWork) -> MaturityModel:
+    model = await uow.model_versions.get(record.model_id, record.model_version)
     if model is None:
         raise ServiceUnavailable(
             f"The model {record.model_id}@{record.model_version} is not available here yet."
@@ -47,27 +47,19 @@ async def _model(record: ScorecardRecord, models: ModelStore) -> MaturityModel:
     return model
 
 
-async def scorecard(
-    principal: Principal, diagnostic_id: str, *, store: ScorecardStore, models: ModelStore
-) -> ScoredView:
+async def scorecard(principal: Principal, diagnostic_id: str, *, uow: ScoringUnitOfWork) -> ScoredView:
     """Return a diagnostic's scorecard with its progress since the previous one."""
-    record = await _record(principal, diagnostic_id, store)
-    model = await _model(record, models)
-    return ScoredView(
-        record, score(model, record.input()), model, progress(record, await store.previous(record))
-    )
+    record = await _record(principal, diagnostic_id, uow)
+    model = await _model(record, uow)
+    previous = await uow.scorecards.previous(record)
+    return ScoredView(record, score(model, record.input()), model, progress(record, previous))
 
 
 async def simulate(
-    principal: Principal,
-    diagnostic_id: str,
-    levels: dict[str, int],
-    *,
-    store: ScorecardStore,
-    models: ModelStore,
+    principal: Principal, diagnostic_id: str, levels: dict[str, int], *, uow: ScoringUnitOfWork
 ) -> ScoredView:
     """Return the scorecard that changed levels would give (nothing is stored)."""
-    record = await _record(principal, diagnostic_id, store)
+    record = await _record(principal, diagnostic_id, uow)
     scope = set(record.levels) | set(record.not_applicable)
     outside = sorted(set(levels) - scope)
     if outside:
@@ -76,18 +68,18 @@ async def simulate(
             errors=[{"path": "levels", "message": f"unknown: {outside}"}],
         )
     changed_na = tuple(c for c in record.not_applicable if c not in levels)
-    simulated = ScorecardRecord(**{**record.__dict__, "not_applicable": changed_na})
-    model = await _model(record, models)
+    simulated = replace(record, not_applicable=changed_na)
+    model = await _model(record, uow)
     card = score(model, simulated.input(levels))
-    return ScoredView(record, card, model, progress(record, await store.previous(record)))
+    return ScoredView(record, card, model, progress(record, await uow.scorecards.previous(record)))
 
 
 async def history(
-    principal: Principal, organisation_id: str, *, store: ScorecardStore
-) -> tuple[list[ScorecardRecord], Progress | None]:
+    principal: Principal, organisation_id: str, *, uow: ScoringUnitOfWork
+) -> tuple[list[ScoredDiagnostic], Progress | None]:
     """Return an organisation's scored diagnostics over time, and the latest progress."""
     principal.require("diagnostics:read")
-    records = await store.history(principal.account_id, organisation_id)
+    records = await uow.scorecards.history(principal.account_id, organisation_id)
     if not records:
         raise NotFound(f"No scored diagnostic for organisation {organisation_id!r}.")
     latest_progress = progress(records[-1], records[-2]) if len(records) > 1 else None

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.events.contracts.probe import ProbeRequested
-from shared.messaging.consumer import Subscription
+from shared.messaging.subscription import Subscription
 from shared.messaging.topics import events_topic
 from shared.probe import probe_responder
 
 
-def subscription() -> Subscription:
+def subscription() -> Subscription[WatchUnitOfWork]:
     """Return the topics and handlers of the watch consumer group."""
-    return Subscription(
-        topics=(events_topic("assessment"),),
-        handlers={ProbeRequested.event_type: probe_responder("watch")},
+    return Subscription[WatchUnitOfWork](events_topic("assessment")).on(
+        ProbeRequested, probe_responder("watch")
     )

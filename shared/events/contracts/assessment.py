@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import Event, EventRegistry
 
@@ -82,6 +82,9 @@ class DiagnosticSubmitted(Event):
     submitted_at: datetime
     assessed_at: datetime | None = None
     """When the assessment was carried out, if earlier than its submission (a recorded audit)."""
+    criteria_met: dict[str, list[str]] = Field(default_factory=dict)
+    """Per indicator, the criteria known to be met: ticked by every respondent who answered with
+    criteria, or the validator's when a validated level was set (a compatible addition)."""
 
 
 class DiagnosticWithdrawn(Event):

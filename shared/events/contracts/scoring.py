@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from shared.events.contracts.assessment import OrganisationProfile
 from shared.events.envelope import Event, EventRegistry
@@ -23,6 +23,29 @@ class IndicatorScore(BaseModel):
     not_applicable: bool
     target: int
     gap: int | None
+
+
+class RoadmapCriterion(BaseModel):
+    """A criterion of the next level that is not met yet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    text: str
+
+
+class RoadmapStep(BaseModel):
+    """One roadmap action: raise an indicator by one level by meeting the criteria it names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    level: int
+    next_level: int
+    target: int
+    gap: int
+    priority: int
+    criteria: list[RoadmapCriterion]
 
 
 SCORED_EXAMPLE: dict[str, Any] = {
@@ -71,6 +94,24 @@ SCORED_EXAMPLE: dict[str, Any] = {
         },
     ],
     "percent_to_target": 0.79,
+    "roadmap": [
+        {
+            "code": "EE4",
+            "level": 1,
+            "next_level": 2,
+            "target": 3,
+            "gap": 2,
+            "priority": 24,
+            "criteria": [
+                {
+                    "id": "EE4.2.b",
+                    "text": (
+                        "Les conditions d'utilisation (licence, sécurité, responsabilité) sont formalisées."
+                    ),
+                }
+            ],
+        }
+    ],
     "submitted_at": "2026-11-26T09:30:00Z",
     "scored_at": "2026-11-26T09:30:01Z",
 }
@@ -98,6 +139,8 @@ class DiagnosticScored(Event):
     percent_to_target: float
     submitted_at: datetime
     scored_at: datetime
+    roadmap: list[RoadmapStep] = Field(default_factory=list)
+    """The prioritised actions, each naming the next level's criteria not met yet (a compatible addition)."""
 
 
 class DiagnosticScoringFailed(Event):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.assessment.domain.probe import Probe, ProbeAnswer
+from services.assessment.domain.probes import Probe, ProbeAnswer
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from services.scoring.domain.engine import DiagnosticInput, score
-from services.scoring.domain.records import ScorecardRecord, headline, progress
+from services.scoring.domain.scorecards import ScoredDiagnostic, progress
 from services.scoring.domain.views import present
 from services.scoring.entrypoints.report import render_report
 from services.scoring.entrypoints.schemas import ScorecardView
+from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
 from shared.model.editions import shipped_edition
+from shared.model.engine import score
 
 BLUE, ORANGE = (31, 95, 191), (224, 123, 0)
 
@@ -26,31 +27,25 @@ def _report() -> str:
         p.indicator.code for p in model.places() if p.indicator.applicability.applies_to("PME", "entreprise")
     ]
     levels = {code: (i * 7) % 6 for i, code in enumerate(codes)}
-    profile = {
-        "sector": "banque",
-        "size_band": "PME",
-        "region": "bretagne",
-        "organisation_type": "entreprise",
-    }
+    profile = OrganisationProfile(
+        sector="banque", size_band="PME", region="bretagne", organisation_type="entreprise"
+    )
 
-    def record(diagnostic_id: str, when: datetime, lv: dict[str, int]) -> ScorecardRecord:
-        card = score(model, DiagnosticInput("banque", "full", lv))
-        return ScorecardRecord(
-            diagnostic_id,
-            "acc",
-            "org",
-            profile,
-            "dimm",
-            "2.0.0",
-            "full",
-            lv,
-            (),
-            (),
-            when,
-            when,
-            when,
-            **headline(card),
+    def record(diagnostic_id: str, when: datetime, lv: dict[str, int]) -> ScoredDiagnostic:
+        submitted = DiagnosticSubmitted(
+            diagnostic_id=diagnostic_id,
+            organisation_id="org",
+            account_id="acc",
+            profile=profile,
+            model_id="dimm",
+            model_version="2.0.0",
+            scope="full",
+            levels=lv,
+            not_applicable=[],
+            divergences=[],
+            submitted_at=when,
         )
+        return ScoredDiagnostic.score(submitted, model, at=when)
 
     before = record(
         "dg_before", datetime(2025, 11, 20, tzinfo=UTC), {c: max(0, lv - 1) for c, lv in levels.items()}

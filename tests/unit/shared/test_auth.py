@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.assessment.domain.account import granted_scopes, hash_secret, new_credentials
+from services.assessment.domain.accounts import granted_scopes, hash_secret, new_credentials
 from shared.auth import Principal, TokenIssuer, TokenVerifier, generate_key_pair, load_private_key
 from shared.errors import Forbidden, Unauthorized
 

@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
+from pymongo.errors import ServerSelectionTimeoutError
 
 from shared.errors import (
     Conflict,
@@ -14,8 +15,9 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     Unauthorized,
-    install_error_handlers,
 )
+from shared.problems import install_error_handlers
+from shared.unit_of_work import TransientFailure
 
 
 class Body(BaseModel):
@@ -38,6 +40,14 @@ def _app() -> FastAPI:
         if kind == "bug":
             raise RuntimeError("secret internals")
         raise errors[kind]
+
+    @app.get("/database-away")
+    async def database_away() -> None:
+        raise ServerSelectionTimeoutError("mongodb://secret-host:27017 did not answer")
+
+    @app.get("/lost-races")
+    async def lost_races() -> None:
+        raise TransientFailure("WriteConflict")
 
     @app.post("/things")
     async def create(body: Body) -> Body:
@@ -99,3 +109,15 @@ class TestFrameworkErrors:
         assert response.status_code == 500
         assert "secret internals" not in response.text
         assert response.json()["title"] == "Internal error"
+
+
+class TestUnavailable:
+    @pytest.mark.parametrize("path", ["/database-away", "/lost-races"])
+    def test_a_dependency_out_of_reach_is_a_503_to_retry_not_a_500(
+        self, client: TestClient, path: str
+    ) -> None:
+        response = client.get(path)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"]
+        assert "secret-host" not in response.text

@@ -1,18 +1,15 @@
-"""Diagnostics: scope frozen at opening, answers per respondent, consolidation, submission."""
+"""Consolidation of several respondents' answers: levels, divergence, criteria met, completeness."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from services.assessment.domain.answers import Answer
 from shared.model.schema import MaturityModel
 
-DiagnosticStatus = Literal["draft", "submitted", "scored", "withdrawn"]
 DIVERGENCE_SPREAD = 2
-
-
-class DiagnosticRuleError(ValueError):
-    """A request the diagnostic's rules refuse."""
 
 
 @dataclass(frozen=True)
@@ -39,26 +36,15 @@ def applicable_indicators(
 
 
 @dataclass(frozen=True)
-class Answer:
-    """One respondent's answer on one indicator: a level, or N/A."""
-
-    respondent_id: str
-    indicator: str
-    level: int | None
-    not_applicable: bool
-    criteria_met: tuple[str, ...] = ()
-    comment: str = ""
-
-
-@dataclass(frozen=True)
 class Consolidated:
-    """The diagnostic's level on one indicator."""
+    """The diagnostic's level on one indicator, and the criteria known to be met."""
 
     indicator: str
     level: int | None
     not_applicable: bool
     source: Literal["validated", "respondents", "none"]
     levels: tuple[int, ...] = ()
+    criteria_met: frozenset[str] = frozenset()
 
     @property
     def settled(self) -> bool:
@@ -82,18 +68,37 @@ def lower_median(levels: list[int]) -> int:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def agreed_criteria(answers: Iterable[Answer]) -> frozenset[str]:
+    """Return the criteria ticked by every respondent who answered with criteria."""
+    ticked = [set(a.criteria_met) for a in answers if a.criteria_met is not None and not a.not_applicable]
+    return frozenset(set.intersection(*ticked)) if ticked else frozenset()
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What the owner or the expert settled for one indicator."""
+
+    level: int | None
+    not_applicable: bool
+    criteria_met: tuple[str, ...] | None = None
+
+
 def consolidate(
-    indicator: ScopedIndicator, answers: list[Answer], validated: int | None, *, validated_na: bool = False
+    indicator: ScopedIndicator, answers: list[Answer], validated: Validated | None
 ) -> Consolidated:
     """Consolidate one indicator: a validated level wins; else the lower median of the levels given."""
     levels = tuple(a.level for a in answers if a.level is not None and not a.not_applicable)
-    if validated is not None or validated_na:
-        return Consolidated(indicator.code, validated, validated_na, "validated", levels)
+    code = indicator.code
+    if validated is not None:
+        met = frozenset(validated.criteria_met or ())
+        return Consolidated(code, validated.level, validated.not_applicable, "validated", levels, met)
     if levels:
-        return Consolidated(indicator.code, lower_median(list(levels)), False, "respondents", levels)
+        return Consolidated(
+            code, lower_median(list(levels)), False, "respondents", levels, agreed_criteria(answers)
+        )
     if answers and all(a.not_applicable for a in answers) and indicator.allows_na:
-        return Consolidated(indicator.code, None, True, "respondents")
-    return Consolidated(indicator.code, None, False, "none")
+        return Consolidated(code, None, True, "respondents")
+    return Consolidated(code, None, False, "none")
 
 
 @dataclass(frozen=True)
@@ -118,12 +123,6 @@ def completeness(scope: list[ScopedIndicator], consolidated: dict[str, Consolida
         settled = item.code in consolidated and consolidated[item.code].settled
         per_lever[item.lever] = (done + int(settled), total + 1)
     return Completeness(sum(d for d, _ in per_lever.values()), len(scope), per_lever)
-
-
-def ensure_draft(status: DiagnosticStatus) -> None:
-    """Refuse a change to a diagnostic that is no longer a draft."""
-    if status != "draft":
-        raise DiagnosticRuleError(f"the diagnostic is {status}: only a draft can change")
 
 
 def missing_for_submission(scope: list[ScopedIndicator], consolidated: dict[str, Consolidated]) -> list[str]:

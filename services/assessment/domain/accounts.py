@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from shared.aggregate import Aggregate
+from shared.auth import SCOPES
+from shared.errors import InvalidInput, NotFound
+from shared.events.contracts.assessment import ApiKeyRevoked
+
 Plan = Literal["free", "premium"]
 CLIENT_ID_PREFIX = "dimm_ck_"
 SECRET_PREFIX = "dimm_sk_"
@@ -24,8 +29,8 @@ class Account:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class ApiKey:
+@dataclass
+class ApiKey(Aggregate):
     """OAuth2 client credentials of an account; only a hash of the secret is kept."""
 
     client_id: str
@@ -45,6 +50,16 @@ class ApiKey:
         """Check a presented secret in constant time."""
         return hmac.compare_digest(hash_secret(secret), self.secret_hash)
 
+    def revoke(self, *, at: datetime) -> None:
+        """Revoke the key: its tokens are refused from now on, here and (through the event) elsewhere."""
+        if not self.active:
+            raise NotFound(f"No active API key {self.client_id!r}.")
+        self.revoked_at = at
+        self.record(
+            ApiKeyRevoked(client_id=self.client_id, account_id=self.account_id, revoked_at=at),
+            subject=self.account_id,
+        )
+
 
 def hash_secret(secret: str) -> str:
     """Hash a secret; it has 256 random bits, so a plain SHA-256 cannot be brute-forced."""
@@ -54,6 +69,18 @@ def hash_secret(secret: str) -> str:
 def new_credentials() -> tuple[str, str]:
     """Make a client id and a secret."""
     return CLIENT_ID_PREFIX + secrets.token_hex(8), SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_scopes(requested: list[str] | None) -> tuple[str, ...]:
+    """Return the scopes of a new key (all by default), refusing unknown ones."""
+    wanted = tuple(sorted(set(requested))) if requested else tuple(sorted(SCOPES))
+    unknown = [s for s in wanted if s not in SCOPES]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown scope(s): {', '.join(unknown)}.",
+            errors=[{"path": "scopes", "message": f"choose from {sorted(SCOPES)}"}],
+        )
+    return wanted
 
 
 def granted_scopes(requested: str | None, allowed: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from services.assessment.domain.catalogue import PublishedVersion
-from shared.model.schema import MaturityModel, version_key
+from services.assessment.domain.catalogue import Publication, PublishedVersion
+from shared.model.schema import version_key
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
 
 MODEL_VERSIONS_COLLECTION = "model_versions"
 _SUMMARY = {"document": 0}
 
 
-def _to_document(model: MaturityModel, published_at: datetime) -> dict[str, Any]:
+def _to_document(publication: Publication) -> dict[str, Any]:
+    model = publication.model
     return {
         "_id": model.ref,
         "model_id": model.model_id,
@@ -26,7 +26,7 @@ def _to_document(model: MaturityModel, published_at: datetime) -> dict[str, Any]
         "title": model.title,
         "content_hash": model.content_hash,
         "indicator_count": model.indicator_count,
-        "published_at": published_at,
+        "published_at": publication.published_at,
         "document": model.model_dump(mode="json"),
     }
 
@@ -42,39 +42,43 @@ def _from_document(doc: dict[str, Any]) -> PublishedVersion:
     )
 
 
-class ModelVersionRepository:
+class MongoModelVersionRepository:
     """Store each model version once; versions are immutable."""
 
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._collection = collection
-
-    @classmethod
-    def in_database(cls, db: AsyncDatabase[dict[str, Any]]) -> ModelVersionRepository:
-        """Return the repository over a database's model versions."""
-        return cls(db[MODEL_VERSIONS_COLLECTION])
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._collection = db[MODEL_VERSIONS_COLLECTION]
+        self._source = source
 
     async def ensure_indexes(self) -> None:
         """Index versions by model, in version order."""
         await self._collection.create_index([("model_id", ASCENDING), ("sort_key", ASCENDING)])
 
-    async def add(self, model: MaturityModel, *, published_at: datetime, session: AsyncClientSession) -> None:
-        """Store a new version (a duplicate `model_id@version` raises DuplicateKeyError)."""
-        await self._collection.insert_one(_to_document(model, published_at), session=session)
+    async def add(self, publication: Publication) -> bool:
+        """Store a new version; False if `model_id@version` is already there."""
+        try:
+            await self._collection.insert_one(_to_document(publication), session=self._source.session)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def summary(self, model_id: str, version: str) -> PublishedVersion | None:
         """Return a version's metadata, without its document."""
-        doc = await self._collection.find_one({"_id": f"{model_id}@{version}"}, _SUMMARY)
+        doc = await self._collection.find_one(
+            {"_id": f"{model_id}@{version}"}, _SUMMARY, session=self._source.session
+        )
         return _from_document(doc) if doc else None
 
     async def document(self, model_id: str, version: str) -> dict[str, Any] | None:
         """Return a version's full document."""
-        doc = await self._collection.find_one({"_id": f"{model_id}@{version}"}, {"document": 1})
+        doc = await self._collection.find_one(
+            {"_id": f"{model_id}@{version}"}, {"document": 1}, session=self._source.session
+        )
         return doc["document"] if doc else None
 
     async def versions(self, model_id: str | None = None) -> list[PublishedVersion]:
         """List versions (of one model or all), by model then version."""
         query = {"model_id": model_id} if model_id else {}
-        cursor = self._collection.find(query, _SUMMARY).sort(
+        cursor = self._collection.find(query, _SUMMARY, session=self._source.session).sort(
             [("model_id", ASCENDING), ("sort_key", ASCENDING)]
         )
         return [_from_document(doc) async for doc in cursor]

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from shared.aggregate import Aggregate
+from shared.events.contracts.probe import ANSWERING_SERVICES, ProbeRequested
+
 ProbeStatus = Literal["pending", "complete"]
 
 
@@ -23,14 +26,21 @@ class ProbeAnswer:
         return max(0.0, (self.received_at - requested_at).total_seconds())
 
 
-@dataclass(frozen=True)
-class Probe:
+@dataclass
+class Probe(Aggregate):
     """A probe request and the answers received so far."""
 
     probe_id: str
     requested_at: datetime
     expected: tuple[str, ...]
     answers: dict[str, ProbeAnswer] = field(default_factory=dict)
+
+    @classmethod
+    def request(cls, probe_id: str, *, at: datetime) -> Probe:
+        """Ask every answering service for a round trip."""
+        probe = cls(probe_id, at, ANSWERING_SERVICES)
+        probe.record(ProbeRequested(probe_id=probe_id, requested_at=at), subject=probe_id)
+        return probe
 
     @property
     def missing(self) -> list[str]:

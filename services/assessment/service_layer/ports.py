@@ -1,0 +1,148 @@
+"""What the assessment use cases need from storage: repository protocols, and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.assessment.domain.accounts import Account, ApiKey
+from services.assessment.domain.answers import StoredAnswer
+from services.assessment.domain.catalogue import Publication, PublishedVersion
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
+from services.assessment.domain.organisations import Organisation
+from services.assessment.domain.probes import Probe
+
+
+class AccountRepository(Protocol):
+    """Accounts and their API keys."""
+
+    async def add(self, account: Account) -> None:
+        """Store a new account."""
+
+    async def get(self, account_id: str) -> Account | None:
+        """Return an account."""
+
+    async def add_key(self, key: ApiKey) -> None:
+        """Store a new API key."""
+
+    async def key(self, client_id: str) -> ApiKey | None:
+        """Return an API key by client id."""
+
+    async def keys(self, account_id: str) -> list[ApiKey]:
+        """List an account's keys, oldest first."""
+
+    async def save_key(self, key: ApiKey) -> bool:
+        """Store a key's revocation; False if it was revoked meanwhile."""
+
+
+class OrganisationRepository(Protocol):
+    """Organisations, always read within their account."""
+
+    async def add(self, org: Organisation) -> None:
+        """Store a new organisation."""
+
+    async def get(self, account_id: str, organisation_id: str) -> Organisation | None:
+        """Return one of the account's organisations."""
+
+    async def save(self, org: Organisation) -> None:
+        """Store an organisation's new state."""
+
+    async def page(self, account_id: str, *, after: str | None, limit: int) -> list[Organisation]:
+        """Return up to `limit` organisations of the account after a cursor, in id order."""
+
+    async def delete(self, account_id: str, organisation_id: str) -> bool:
+        """Delete an organisation; False if the account has no such organisation."""
+
+
+class DiagnosticRepository(Protocol):
+    """Diagnostics, always read within their account."""
+
+    async def add(self, diagnostic: Diagnostic) -> None:
+        """Store a new diagnostic."""
+
+    async def get(self, account_id: str, diagnostic_id: str) -> Diagnostic | None:
+        """Return one of the account's diagnostics."""
+
+    async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
+        """List an organisation's diagnostics, oldest first."""
+
+    async def save(self, diagnostic: Diagnostic, *, expected_status: DiagnosticStatus) -> bool:
+        """Store a diagnostic's new state if its status is still the expected one."""
+
+    async def erase_organisation(self, account_id: str, organisation_id: str) -> list[str]:
+        """Delete every diagnostic of an organisation; return their ids."""
+
+    async def mark_scored(self, diagnostic_id: str, *, at: datetime) -> bool:
+        """Move a submitted diagnostic to scored; False if it is not (or no longer) submitted."""
+
+    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> None:
+        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
+
+
+class AnswerRepository(Protocol):
+    """Respondents' answers, one per respondent and indicator."""
+
+    async def put(self, answer: StoredAnswer) -> None:
+        """Store an answer, replacing the respondent's previous one on that indicator."""
+
+    async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
+        """Return every answer of a diagnostic, by indicator then respondent."""
+
+    async def erase(self, diagnostic_ids: Sequence[str]) -> None:
+        """Delete the answers of these diagnostics."""
+
+
+class ModelVersionRepository(Protocol):
+    """Published model versions; each is stored once, with its document."""
+
+    async def add(self, publication: Publication) -> bool:
+        """Store a new version; False if `model_id@version` is already there."""
+
+    async def summary(self, model_id: str, version: str) -> PublishedVersion | None:
+        """Return a version's metadata, without its document."""
+
+    async def document(self, model_id: str, version: str) -> dict[str, Any] | None:
+        """Return a version's full document."""
+
+    async def versions(self, model_id: str | None = None) -> list[PublishedVersion]:
+        """List versions (of one model or all), by model then version."""
+
+
+class ProbeRepository(Protocol):
+    """Synthetic probes and the answers they receive."""
+
+    async def add_many(self, probes: Sequence[Probe]) -> None:
+        """Store new probes."""
+
+    async def get(self, probe_id: str) -> Probe | None:
+        """Return a probe, or None."""
+
+    async def record_answer(
+        self, probe_id: str, *, service: str, answered_at: datetime, received_at: datetime
+    ) -> Probe | None:
+        """Count a service's answer (twice would show as deliveries > 1); None for an unknown probe."""
+
+
+class Remembered(Protocol):
+    """A request seen before under the same Idempotency-Key: still running, or its response."""
+
+    @property
+    def request_hash(self) -> str: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def body(self) -> Any: ...
+
+
+class IdempotencyRepository(Protocol):
+    """Responses remembered per Idempotency-Key."""
+
+    async def claim(self, scope: str, key: str, request_hash: str, *, at: datetime) -> Remembered | None:
+        """Claim a key for a new request; return what is remembered if it was claimed before."""
+
+    async def complete(self, scope: str, key: str, *, status: int, body: Any) -> None:
+        """Remember the response of a claimed key."""
+
+    async def release(self, scope: str, key: str) -> None:
+        """Forget a claim whose request failed, so it may be retried."""

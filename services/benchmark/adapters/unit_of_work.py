@@ -1,0 +1,15 @@
+"""The benchmark unit of work on MongoDB."""
+
+from __future__ import annotations
+
+from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
+from shared.adapters.probes import MongoProbeAnswers
+from shared.mongo_unit_of_work import MongoUnitOfWork, Storage
+
+
+class MongoBenchmarkUnitOfWork(MongoUnitOfWork, BenchmarkUnitOfWork):
+    """The benchmark repositories over one MongoDB transaction."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__(storage)
+        self.probe_answers = MongoProbeAnswers(storage.db, self)

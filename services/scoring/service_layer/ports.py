@@ -1,0 +1,26 @@
+"""What the scoring use cases need from storage: repository protocols."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from services.scoring.domain.scorecards import ScoredDiagnostic
+
+
+class ScorecardRepository(Protocol):
+    """Scored diagnostics, one per diagnostic, read within their account."""
+
+    async def add(self, scored: ScoredDiagnostic) -> None:
+        """Store a scored diagnostic."""
+
+    async def get(self, account_id: str, diagnostic_id: str) -> ScoredDiagnostic | None:
+        """Return one of the account's scored diagnostics."""
+
+    async def history(self, account_id: str, organisation_id: str) -> list[ScoredDiagnostic]:
+        """Return an organisation's scored diagnostics, oldest assessment first."""
+
+    async def previous(self, scored: ScoredDiagnostic) -> ScoredDiagnostic | None:
+        """Return the organisation's scored diagnostic assessed just before this one."""
+
+    async def forget_organisation(self, organisation_id: str) -> int:
+        """Delete an erased organisation's scored diagnostics; return how many."""

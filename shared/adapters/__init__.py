@@ -1,0 +1,1 @@
+"""MongoDB and in-memory adapters of the shared ports (model copies, revoked keys, probe answers)."""

@@ -1,0 +1,98 @@
+"""MongoDB and in-memory copies of model versions and revoked keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.model.schema import MaturityModel
+from shared.mongo import Database
+from shared.mongo_unit_of_work import SessionSource
+
+MODELS_COLLECTION = "models"
+REVOKED_KEYS_COLLECTION = "revoked_keys"
+
+ModelCache = dict[str, MaturityModel]
+
+
+class MongoModelVersions:
+    """Model versions learnt from `model.published` events, parsed once per process."""
+
+    def __init__(self, db: Database, source: SessionSource, cache: ModelCache) -> None:
+        self._collection = db[MODELS_COLLECTION]
+        self._source = source
+        self._cache = cache
+
+    async def keep(self, model: MaturityModel) -> None:
+        """Store a version (a second delivery changes nothing)."""
+        await self._collection.update_one(
+            {"_id": model.ref},
+            {"$setOnInsert": {"content_hash": model.content_hash, "document": model.model_dump(mode="json")}},
+            upsert=True,
+            session=self._source.session,
+        )
+
+    async def get(self, model_id: str, version: str) -> MaturityModel | None:
+        """Return a version, or None if no `model.published` event told us about it."""
+        ref = f"{model_id}@{version}"
+        if ref in self._cache:
+            return self._cache[ref]
+        doc = await self._collection.find_one({"_id": ref}, session=self._source.session)
+        if doc is None:
+            return None
+        model = MaturityModel.model_validate(doc["document"])
+        self._cache[ref] = model
+        return model
+
+
+class MemoryModelVersions:
+    """Model versions kept in memory, for unit tests."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, MaturityModel] = {}
+
+    async def keep(self, model: MaturityModel) -> None:
+        """Store a version (a second delivery changes nothing)."""
+        self.models.setdefault(model.ref, model)
+
+    async def get(self, model_id: str, version: str) -> MaturityModel | None:
+        """Return a version, if kept."""
+        return self.models.get(f"{model_id}@{version}")
+
+
+class MongoRevokedKeys:
+    """API keys revoked on assessment, as this service learnt them."""
+
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._collection = db[REVOKED_KEYS_COLLECTION]
+        self._source = source
+
+    async def revoke(self, client_id: str, *, at: datetime) -> None:
+        """Remember a revoked key."""
+        await self._collection.update_one(
+            {"_id": client_id},
+            {"$setOnInsert": {"revoked_at": at}},
+            upsert=True,
+            session=self._source.session,
+        )
+
+    async def is_revoked(self, client_id: str) -> bool:
+        """Tell whether a key was revoked."""
+        return (
+            await self._collection.find_one({"_id": client_id}, {"_id": 1}, session=self._source.session)
+            is not None
+        )
+
+
+class MemoryRevokedKeys:
+    """Revoked keys kept in memory, for unit tests."""
+
+    def __init__(self) -> None:
+        self.revoked: dict[str, datetime] = {}
+
+    async def revoke(self, client_id: str, *, at: datetime) -> None:
+        """Remember a revoked key."""
+        self.revoked.setdefault(client_id, at)
+
+    async def is_revoked(self, client_id: str) -> bool:
+        """Tell whether a key was revoked."""
+        return client_id in self.revoked

@@ -1,0 +1,31 @@
+"""Aggregates record the events their changes cause; a unit of work collects and emits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.events.envelope import Event
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An event an aggregate recorded, with the subject (Kafka key) it is about."""
+
+    event: Event
+    subject: str | None
+
+
+@dataclass
+class Aggregate:
+    """Base of the aggregates: a change records its event, nothing is published from here."""
+
+    _recorded: list[Recorded] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def record(self, event: Event, *, subject: str | None) -> None:
+        """Remember an event caused by a change of this aggregate."""
+        self._recorded.append(Recorded(event, subject))
+
+    def pull_events(self) -> list[Recorded]:
+        """Hand over the recorded events (once) to whoever commits the change."""
+        events, self._recorded = self._recorded, []
+        return events
