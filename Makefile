@@ -26,7 +26,8 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed (and we are not root): the report screenshot test will be skipped"; fi; }
 
-test: $(STAMP) browser
+# The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
+test: lint browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: $(STAMP)

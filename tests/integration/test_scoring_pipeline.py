@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,46 @@ class TestPipeline:
                 "assessment never marked the diagnostic scored"
             )
             await asyncio.sleep(0.1)
+
+    async def test_the_roadmap_names_only_the_next_levels_criteria_not_yet_met(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient, backend: Backend
+    ) -> None:
+        tenant = await new_tenant(http)
+        org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+        diag = (
+            await tenant.call(
+                "POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"}
+            )
+        ).json()["diagnostic_id"]
+        invited = await tenant.call(
+            "POST", f"{V1}/diagnostics/{diag}/respondents", json={"name": "Claire", "role": "direction"}
+        )
+        respondent = invited.json()["respondent"]["respondent_id"]
+        sp1 = shipped_edition("2.0.0").indicator("SP1")
+        assert sp1 is not None
+        level1, level2 = sp1.levels[0].criteria, sp1.levels[1].criteria
+        ticked = [c.id for c in level1] + [level2[0].id]
+        for code in SME_PROFILE:
+            body: dict[str, Any] = {"criteria_met": ticked} if code == "SP1" else {"level": 3}
+            answered = await tenant.call(
+                "PUT", f"{V1}/diagnostics/{diag}/respondents/{respondent}/answers/{code}", json=body
+            )
+            assert answered.status_code == 200, answered.text
+        assert (await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit")).status_code == 200
+
+        card = await _scorecard(scoring_http, tenant, diag)
+        [action] = [a for a in card["roadmap"] if a["code"] == "SP1"]
+        assert (action["level"], action["next_level"]) == (1, 2)
+        assert action["criteria_ids"] == [c.id for c in level2[1:]]
+        assert action["criteria"] == [c.text for c in level2[1:]]
+        records = await records_with_subject(backend, events_topic("scoring"), org)
+        event = build_registry().payload(decode(records[0].headers, records[0].value))
+        assert isinstance(event, DiagnosticScored)
+        [step] = [s for s in event.roadmap if s.code == "SP1"]
+        assert [c.id for c in step.criteria] == [c.id for c in level2[1:]]
+        report = await scoring_http.get(f"/scoring/v1/diagnostics/{diag}/report", headers=tenant.headers)
+        assert escape(level2[1].text) in report.text
+        assert escape(level2[0].text) not in report.text
 
     async def test_progress_history_simulation_exports_and_report(
         self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
