@@ -15,10 +15,12 @@ from prometheus_client import CollectorRegistry
 
 from shared.events.contracts import build_registry
 from shared.events.envelope import Event, EventRegistry
+from shared.lease import LEASES_COLLECTION, Lease
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
 from shared.messaging.metrics import MessagingMetrics
-from shared.messaging.outbox import OUTBOX_COLLECTION, Outbox, OutboxRelay
+from shared.messaging.outbox import OUTBOX_COLLECTION, RELAY_LEASE, Outbox, OutboxRelay
+from shared.messaging.reconcile import KafkaScanner
 from shared.messaging.resume import ParkingPolicy
 from shared.messaging.subscription import Subscription
 from shared.messaging.topics import dead_letter_topic, events_topic, provision_topics, service_topics
@@ -191,6 +193,10 @@ class ServiceRuntime(Generic[U]):
         self._relay = OutboxRelay(
             self.db[OUTBOX_COLLECTION],
             self._sender,
+            lease=Lease(self.db[LEASES_COLLECTION], RELAY_LEASE, ttl_seconds=settings.relay_lease_seconds),
+            scanner=KafkaScanner(settings.kafka_bootstrap_servers, client_id=f"dimm-{self.name}-relay-scan"),
+            source=self.outbox.source,
+            topics=(self.outbox.topic,),
             metrics=self.metrics,
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,

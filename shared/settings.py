@@ -68,6 +68,8 @@ class ServiceSettings(BaseSettings):
     consumer_park_sweep_seconds: float = Field(5.0, gt=0.0, le=600.0)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
+    #: How long a dead replica's relay lease blocks the others: it is renewed every third of it.
+    relay_lease_seconds: float = Field(10.0, ge=1.0, le=300.0)
 
     @field_validator("jwt_public_key", mode="before")
     @classmethod

@@ -2,7 +2,8 @@
 
 The outbox holds only events not yet published: once the broker has acknowledged a batch,
 the relay removes it. Removing costs the database half of what flagging each row would,
-and Kafka's own retention keeps what was published.
+and Kafka's own retention keeps what was published. Replicas of a service share one outbox;
+the one holding the `outbox-relay` lease publishes it.
 """
 
 from __future__ import annotations
@@ -14,20 +15,31 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from aiokafka.errors import KafkaError
 from bson import ObjectId
 from pymongo import ASCENDING, DeleteOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.events.envelope import Envelope, Event, encode, new_envelope
+from shared.lease import Lease
 from shared.logging import get_correlation_id
 from shared.messaging.metrics import MessagingMetrics
+from shared.messaging.reconcile import (
+    Positions,
+    PublishedScanner,
+    RecordPosition,
+    advance,
+    positions_from_state,
+    positions_to_state,
+)
 from shared.mongo import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_COLLECTION = "outbox"
-_RELAY_PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, OSError)
+RELAY_LEASE = "outbox-relay"
+_RELAY_PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, KafkaError, OSError)
 
 
 class RecordSender(Protocol):
@@ -101,31 +113,76 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publish staged events in order, in batches, then remove them from the outbox."""
+    """Publish staged events in order, in batches, while holding the relay lease; then remove them.
+
+    One relay of a service publishes at a time: the holder of its lease. After each acknowledged
+    batch it records the positions reached in the lease, with a write that only the holder can
+    make; a relay that takes the lease over first removes what the previous holder published but
+    did not remove (see `shared.messaging.reconcile`).
+    """
 
     def __init__(
         self,
         collection: AsyncCollection[dict[str, Any]],
         sender: RecordSender,
         *,
+        lease: Lease,
+        scanner: PublishedScanner,
+        source: str,
+        topics: Sequence[str],
         metrics: MessagingMetrics,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
     ) -> None:
         self._collection = collection
         self._sender = sender
+        self._lease = lease
+        self._scanner = scanner
+        self._source = source
+        self._topics = tuple(topics)
         self._metrics = metrics
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._positions: Positions = {}
+        self._reconciled_term = 0
 
     def notify(self) -> None:
         """Say that new events were committed, so the relay does not wait for its next poll."""
         self._wake.set()
 
     async def relay_once(self) -> int:
-        """Publish the oldest unpublished batch; return how many events went out."""
+        """Publish the oldest unpublished batch if we hold the lease; return how many events went out."""
+        if not self._lease.held:
+            return 0
+        if self._reconciled_term != self._lease.term:
+            await self._reconcile()
+            if not self._lease.held:
+                return 0
+        return await self._publish_batch()
+
+    async def _reconcile(self) -> None:
+        """Remove the events the previous holder published but did not remove; record the ends."""
+        term = self._lease.term
+        found, ends = await self._scanner.scan(
+            positions_from_state(self._lease.state),
+            topics=self._topics,
+            source=self._source,
+            # The previous holder published at most one batch past its recorded positions.
+            limit=2 * self._batch_size,
+        )
+        if found:
+            removed = await self._collection.delete_many({"event_id": {"$in": sorted(found)}})
+            logger.info(
+                "outbox relay took over: %d events already published, %d left the outbox",
+                len(found),
+                removed.deleted_count,
+            )
+        if await self._lease.renew(state=positions_to_state(ends)):
+            self._positions, self._reconciled_term = ends, term
+
+    async def _publish_batch(self) -> int:
         docs = await self._collection.find().sort("_id", ASCENDING).limit(self._batch_size).to_list(None)
         if not docs:
             return 0
@@ -135,10 +192,16 @@ class OutboxRelay:
             futures.append(
                 await self._sender.send(doc["topic"], record.value, key=record.key, headers=record.headers)
             )
-        await asyncio.gather(*futures)
-        # Only now, with every record acknowledged: a crash before this line publishes again.
+        published: list[RecordPosition] = await asyncio.gather(*futures)
+        # Only now, with every record acknowledged: a crash before this line publishes again,
+        # unless the next holder finds the batch past the recorded positions (reconcile).
         await self._collection.bulk_write([DeleteOne({"_id": doc["_id"]}) for doc in docs], ordered=False)
         self._metrics.relay_published.inc(len(docs))
+        positions = advance(self._positions, published)
+        if not await self._lease.renew(state=positions_to_state(positions)):
+            logger.warning("outbox relay lost its lease: it stops publishing")
+            return len(docs)
+        self._positions = positions
         if len(docs) < self._batch_size:
             self._metrics.outbox_pending.set(0)
         else:
@@ -169,13 +232,16 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
     def start(self) -> None:
-        """Start relaying in the background."""
+        """Start keeping the lease and relaying in the background."""
+        self._lease.start()
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        """Stop relaying; what is unpublished stays in the outbox for the next start."""
+        """Stop relaying, then release the lease; what is unpublished stays in the outbox."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        # Released only once no batch is in flight, so the next holder cannot overlap with us.
+        await self._lease.stop()
