@@ -172,13 +172,15 @@ class OutboxRelay:
             # The previous holder published at most one batch past its recorded positions.
             limit=2 * self._batch_size,
         )
+        removed = 0
         if found:
-            removed = await self._collection.delete_many({"event_id": {"$in": sorted(found)}})
-            logger.info(
-                "outbox relay took over: %d events already published, %d left the outbox",
-                len(found),
-                removed.deleted_count,
-            )
+            removed = (await self._collection.delete_many({"event_id": {"$in": sorted(found)}})).deleted_count
+        logger.info(
+            "outbox relay took over: %d events found published past the recorded positions, "
+            "%d of them still in the outbox and removed",
+            len(found),
+            removed,
+        )
         if await self._lease.renew(state=positions_to_state(ends)):
             self._positions, self._reconciled_term = ends, term
 

@@ -55,6 +55,21 @@ class TestEnvironment:
         assert "hunter2" not in repr(ScoringSettings())
 
 
+class TestRelayLease:
+    def test_the_relay_lease_lasts_ten_seconds_unless_told(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert ScoringSettings().relay_lease_seconds == 10.0
+        monkeypatch.setenv("DIMM_SCORING_RELAY_LEASE_SECONDS", "30")
+        assert ScoringSettings().relay_lease_seconds == 30.0
+
+    @pytest.mark.parametrize("seconds", ["0.5", "301"])
+    def test_a_lease_too_short_to_renew_or_too_long_to_wait_for_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, seconds: str
+    ) -> None:
+        monkeypatch.setenv("DIMM_SCORING_RELAY_LEASE_SECONDS", seconds)
+        with pytest.raises(ValidationError):
+            ScoringSettings()
+
+
 class TestOperatorToken:
     @pytest.mark.parametrize("token", [None, "", "changeme", "admin", "short-token"])
     def test_outside_development_a_weak_or_missing_token_is_refused(self, token: str | None) -> None:
