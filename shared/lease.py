@@ -14,7 +14,6 @@ lets anyone else in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -28,6 +27,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from shared.background import Background
 from shared.mongo import utc_now
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Lease:
         #: The `state` found in the document when the lease was last acquired.
         self.state: dict[str, Any] = {}
         self._deadline = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._keeper = Background(f"lease-{name}", self.keep)
 
     @property
     def held(self) -> bool:
@@ -157,15 +157,11 @@ class Lease:
 
     def start(self) -> None:
         """Start keeping the lease in the background."""
-        self._task = asyncio.create_task(self.keep(), name=f"lease-{self.name}")
+        self._keeper.start()
 
     async def stop(self) -> None:
         """Stop renewing and release the lease; an unreachable database lets it expire instead."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._keeper.stop()
         try:
             await self.release()
         except PyMongoError as exc:

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 U = TypeVar("U", bound=UnitOfWork)
 IndexSetup = Callable[[Database], Awaitable[None]]
+PARKED_SWEEP_LEASE = "parked-events-sweep"
 
 
 async def _retry_start(what: str, step: Callable[[], Awaitable[T]], *, deadline_seconds: float) -> T:
@@ -228,6 +229,10 @@ class ServiceRuntime(Generic[U]):
             parking=ParkingPolicy(
                 max_seconds=settings.consumer_park_max_seconds,
                 sweep_seconds=settings.consumer_park_sweep_seconds,
+            ),
+            # One replica sweeps waits; any replica resumes what the events it handles bring.
+            sweep_lease=Lease(
+                self.db[LEASES_COLLECTION], PARKED_SWEEP_LEASE, ttl_seconds=settings.relay_lease_seconds
             ),
         )
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.events.envelope import Envelope, Event, EventRegistry, InvalidEvent, decode
 from shared.events.handling import PermanentError, WaitingFor
+from shared.lease import Lease
 from shared.logging import reset_correlation_id, set_correlation_id
+from shared.messaging.dead_letters import ConsumedRecord, DeadLetters, RetryPolicy
 from shared.messaging.metrics import MessagingMetrics
-from shared.messaging.outbox import RecordSender
 from shared.messaging.parking import Parked, ParkedEvents, StoredRecord, deadline_after
 from shared.messaging.resume import ParkingPolicy, Resumer
 from shared.messaging.subscription import Route, Subscription
@@ -27,42 +27,10 @@ from shared.unit_of_work import UnitOfWork, transactional
 logger = logging.getLogger(__name__)
 
 PROCESSED_COLLECTION = "processed_events"
-MAX_ERROR_HEADER = 1_000
 PROCESSED_KEY_TTL_SECONDS = 30 * 24 * 3600
 
 U = TypeVar("U", bound=UnitOfWork)
 __all__ = ["ConsumedRecord", "DeadLetters", "Delivery", "IdempotentConsumer", "PermanentError", "RetryPolicy"]
-
-
-class ConsumedRecord(Protocol):
-    """The fields of a Kafka record the consumer reads (aiokafka's ConsumerRecord has them)."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes | None: ...
-    @property
-    def headers(self) -> Sequence[tuple[str, bytes]]: ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries with exponential backoff and jitter."""
-
-    max_attempts: int = 5
-    base_seconds: float = 0.2
-    max_seconds: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        """Return how long to wait after the given failed attempt (1-based)."""
-        ceiling = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + random.random() / 2)
 
 
 @dataclass(frozen=True)
@@ -88,39 +56,6 @@ class Outcome:
     satisfied: list[str] = field(default_factory=list)
 
 
-class DeadLetters:
-    """Send records that cannot be processed to the consumer group's dead-letter topic."""
-
-    def __init__(self, sender: RecordSender, *, topic: str, group: str) -> None:
-        self._sender = sender
-        self.topic = topic
-        self._group = group
-
-    async def send(self, record: ConsumedRecord, *, reason: str, error: str, attempts: int) -> None:
-        """Publish the original record with the failure in headers and wait for the broker."""
-        headers = [(k, v) for k, v in record.headers if not k.startswith("dlq_")]
-        headers += [
-            ("dlq_reason", reason.encode()),
-            ("dlq_error", error[:MAX_ERROR_HEADER].encode("utf-8", "replace")),
-            ("dlq_attempts", str(attempts).encode()),
-            ("dlq_group", self._group.encode()),
-            ("dlq_topic", record.topic.encode()),
-            ("dlq_partition", str(record.partition).encode()),
-            ("dlq_offset", str(record.offset).encode()),
-            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
-        future = await self._sender.send(self.topic, record.value or b"", key=record.key, headers=headers)
-        await future
-        logger.warning(
-            "dead-lettered %s[%s]@%s to %s: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            self.topic,
-            reason,
-        )
-
-
 def _stored(record: ConsumedRecord) -> StoredRecord:
     return StoredRecord(
         record.topic, record.partition, record.offset, record.key, record.value, list(record.headers)
@@ -141,6 +76,7 @@ class IdempotentConsumer(Generic[U]):
         retry: RetryPolicy,
         metrics: MessagingMetrics,
         parking: ParkingPolicy | None = None,
+        sweep_lease: Lease | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._processed = db[PROCESSED_COLLECTION]
@@ -150,7 +86,9 @@ class IdempotentConsumer(Generic[U]):
         self._dead_letters = dead_letters
         self._retry = retry
         self._metrics = metrics
-        self.resumer = Resumer(self, parking or ParkingPolicy(), retry=retry, metrics=metrics)
+        self.resumer = Resumer(
+            self, parking or ParkingPolicy(), retry=retry, metrics=metrics, lease=sweep_lease
+        )
 
     async def ensure_indexes(self) -> None:
         """Expire processed keys long after Kafka itself has dropped the events they guard."""

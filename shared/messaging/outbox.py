@@ -21,6 +21,7 @@ from pymongo import ASCENDING, DeleteOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shared.background import Background
 from shared.events.envelope import Envelope, Event, encode, new_envelope
 from shared.lease import Lease
 from shared.logging import get_correlation_id
@@ -144,7 +145,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._relaying = Background("outbox-relay", self.run)
         self._positions: Positions = {}
         self._reconciled_term = 0
 
@@ -236,14 +237,10 @@ class OutboxRelay:
     def start(self) -> None:
         """Start keeping the lease and relaying in the background."""
         self._lease.start()
-        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+        self._relaying.start()
 
     async def stop(self) -> None:
         """Stop relaying, then release the lease; what is unpublished stays in the outbox."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._relaying.stop()
         # Released only once no batch is in flight, so the next holder cannot overlap with us.
         await self._lease.stop()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
+from shared.background import Background
 from shared.events.envelope import InvalidEvent
 from shared.events.handling import WaitingFor
+from shared.lease import Lease
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.parking import Parked
 from shared.mongo import INFRASTRUCTURE_ERRORS, utc_now
@@ -44,13 +45,15 @@ class Resumer(Generic[U]):
         *,
         retry: RetryPolicy,
         metrics: MessagingMetrics,
+        lease: Lease | None = None,
     ) -> None:
         self._consumer = consumer
         self._parked = consumer.parked
         self.policy = policy
         self._retry = retry
         self._metrics = metrics
-        self._task: asyncio.Task[None] | None = None
+        self._lease = lease
+        self._sweeping = Background("parked-events-sweeper", self.run)
 
     async def resume(self, dependencies: Sequence[str]) -> None:
         """Resume the events waiting for these dependencies (and those queued behind them)."""
@@ -149,9 +152,11 @@ class Resumer(Generic[U]):
         return "done", []
 
     async def run(self) -> None:
-        """Sweep until cancelled; survive database outages."""
+        """Sweep until cancelled, in the one replica holding the sweep lease; survive outages."""
         while True:
             await asyncio.sleep(self.policy.sweep_seconds)
+            if self._lease is not None and not self._lease.held:
+                continue  # another replica sweeps: one alone dead-letters and reports a timeout
             try:
                 await self.sweep()
             except asyncio.CancelledError:
@@ -160,16 +165,16 @@ class Resumer(Generic[U]):
                 logger.exception("sweeping parked events failed; trying again later")
 
     def start(self) -> None:
-        """Sweep in the background."""
-        self._task = asyncio.create_task(self.run(), name="parked-events-sweeper")
+        """Sweep in the background (and compete for the sweep lease)."""
+        if self._lease is not None:
+            self._lease.start()
+        self._sweeping.start()
 
     async def stop(self) -> None:
-        """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop sweeping and give the sweep lease up."""
+        await self._sweeping.stop()
+        if self._lease is not None:
+            await self._lease.stop()
 
 
 def _one_per_subject(parked: Sequence[Parked]) -> list[Parked]:
