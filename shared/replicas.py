@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from shared.auth import Access, TokenVerifier, load_public_key
 from shared.events.contracts.assessment import ApiKeyRevoked
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.handling import PermanentError, model_version
 from shared.model.schema import MaturityModel
 from shared.model.validation import InvalidModel, parse_model
+from shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
 
 
 class ModelVersions(Protocol):
@@ -69,3 +76,22 @@ def brings_model_version(event: ModelPublished) -> list[str]:
 async def remember_revoked_key(event: ApiKeyRevoked, uow: KeepsRevokedKeys) -> None:
     """Remember a revoked key, so the tokens it obtained are refused here too."""
     await uow.revoked_keys.revoke(event.client_id, at=event.revoked_at)
+
+
+@dataclass(frozen=True)
+class CopiedRevocations:
+    """Revoked keys as this service learnt them from `api_key.revoked` events."""
+
+    unit_of_work: Callable[[], KeepsRevokedKeys]
+
+    async def is_revoked(self, client_id: str) -> bool:
+        """Tell whether a key was revoked."""
+        return await self.unit_of_work().revoked_keys.is_revoked(client_id)
+
+
+def consumer_access(settings: ServiceSettings, unit_of_work: Callable[[], KeepsRevokedKeys]) -> Access:
+    """Authenticate callers of a service that is not assessment: its public key, its revoked keys."""
+    keys = [load_public_key(settings.jwt_public_key)] if settings.jwt_public_key else []
+    if not keys:
+        logger.warning("no DIMM_JWT_PUBLIC_KEY: every API call will be refused with 401")
+    return Access(TokenVerifier(keys, issuer=settings.jwt_issuer), CopiedRevocations(unit_of_work))

@@ -15,7 +15,7 @@ def create_app(settings: BenchmarkSettings) -> FastAPI:
     return create_service_app(
         runtime=deps.runtime,
         registry=deps.registry,
-        access=None,
+        access=deps.access,
         title="DIMM benchmark service",
         description="Peer cohorts, percentile ranks and national sector studies from scored diagnostics.",
         routers=[],

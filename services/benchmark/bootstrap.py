@@ -10,6 +10,8 @@ from services.benchmark.adapters.unit_of_work import MongoBenchmarkUnitOfWork
 from services.benchmark.entrypoints.consumers import subscription
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from services.benchmark.settings import BenchmarkSettings
+from shared.auth import Access
+from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
 
 
@@ -20,6 +22,7 @@ class Dependencies:
     settings: BenchmarkSettings
     registry: CollectorRegistry
     runtime: ServiceRuntime[BenchmarkUnitOfWork]
+    access: Access
 
 
 def bootstrap(settings: BenchmarkSettings) -> Dependencies:
@@ -28,4 +31,9 @@ def bootstrap(settings: BenchmarkSettings) -> Dependencies:
     runtime = ServiceRuntime(
         settings, registry=registry, unit_of_work=MongoBenchmarkUnitOfWork, subscription=subscription()
     )
-    return Dependencies(settings=settings, registry=registry, runtime=runtime)
+    return Dependencies(
+        settings=settings,
+        registry=registry,
+        runtime=runtime,
+        access=consumer_access(settings, runtime.unit_of_work),
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
@@ -12,13 +11,12 @@ from services.scoring.entrypoints.consumers import subscription
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from services.scoring.settings import ScoringSettings
 from shared.adapters.replicas import ModelCache
-from shared.auth import Access, TokenVerifier, load_public_key
+from shared.auth import Access
 from shared.events.contracts.probe import ScoringProbeAnswered
 from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
 from shared.mongo_unit_of_work import Storage
+from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
-
-logger = logging.getLogger(__name__)
 
 Runtime = ServiceRuntime[ScoringUnitOfWork]
 
@@ -31,16 +29,6 @@ class Dependencies:
     registry: CollectorRegistry
     runtime: Runtime
     access: Access
-
-
-@dataclass(frozen=True)
-class _Revocations:
-    """Revoked keys, as the `api_key.revoked` events told this service."""
-
-    runtime: Runtime
-
-    async def is_revoked(self, client_id: str) -> bool:
-        return await self.runtime.unit_of_work().revoked_keys.is_revoked(client_id)
 
 
 def bootstrap(settings: ScoringSettings) -> Dependencies:
@@ -59,10 +47,9 @@ def bootstrap(settings: ScoringSettings) -> Dependencies:
         index_setup=ensure_indexes,
         publishes=(DiagnosticScored, DiagnosticScoringFailed, ScoringProbeAnswered),
     )
-    keys = [load_public_key(settings.jwt_public_key)] if settings.jwt_public_key else []
-    if not keys:
-        logger.warning("no DIMM_JWT_PUBLIC_KEY: every API call will be refused with 401")
-    verifier = TokenVerifier(keys, issuer=settings.jwt_issuer)
     return Dependencies(
-        settings=settings, registry=registry, runtime=runtime, access=Access(verifier, _Revocations(runtime))
+        settings=settings,
+        registry=registry,
+        runtime=runtime,
+        access=consumer_access(settings, runtime.unit_of_work),
     )

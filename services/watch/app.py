@@ -15,7 +15,7 @@ def create_app(settings: WatchSettings) -> FastAPI:
     return create_service_app(
         runtime=deps.runtime,
         registry=deps.registry,
-        access=None,
+        access=deps.access,
         title="DIMM watch service",
         description="Change notices, their impact on diagnostics, subscriptions and alerts.",
         routers=[],

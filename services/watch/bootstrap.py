@@ -10,6 +10,8 @@ from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork
 from services.watch.entrypoints.consumers import subscription
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
+from shared.auth import Access
+from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
 
 
@@ -20,6 +22,7 @@ class Dependencies:
     settings: WatchSettings
     registry: CollectorRegistry
     runtime: ServiceRuntime[WatchUnitOfWork]
+    access: Access
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
@@ -28,4 +31,9 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
     runtime = ServiceRuntime(
         settings, registry=registry, unit_of_work=MongoWatchUnitOfWork, subscription=subscription()
     )
-    return Dependencies(settings=settings, registry=registry, runtime=runtime)
+    return Dependencies(
+        settings=settings,
+        registry=registry,
+        runtime=runtime,
+        access=consumer_access(settings, runtime.unit_of_work),
+    )

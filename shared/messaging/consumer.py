@@ -170,13 +170,16 @@ class IdempotentConsumer(Generic[U]):
         blocked = await self.parked.blocked((d.envelope.subject or "" for d in fresh), session=session)
         for delivery in fresh:
             subject = delivery.envelope.subject
+            if subject in blocked:
+                # An earlier event of this subject waits: this one waits behind it, in order.
+                await self._park(delivery, None, session)
+                outcome.parked += 1
+                continue
             try:
-                if subject in blocked:
-                    raise WaitingFor("")  # an earlier event of this subject waits: keep their order
                 outcome.satisfied += await self.handle(delivery, uow)
                 outcome.handled += 1
             except WaitingFor as waiting:
-                await self._park(delivery, waiting.dependency or None, session)
+                await self._park(delivery, waiting.dependency, session)
                 outcome.parked += 1
                 if subject:
                     blocked.add(subject)

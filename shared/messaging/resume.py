@@ -57,9 +57,14 @@ class Resumer(Generic[U]):
 
     async def resume(self, dependencies: Sequence[str]) -> None:
         """Resume the events waiting for these dependencies (and those queued behind them)."""
-        heads = await self._parked.heads_waiting_for(dependencies, limit=self.policy.sweep_limit)
-        for head in _one_per_subject(heads):
-            await self._resume_queue(head)
+        while True:
+            heads = await self._parked.heads_waiting_for(dependencies, limit=self.policy.sweep_limit)
+            progressed = False
+            for head in _one_per_subject(heads):
+                progressed |= await self._resume_queue(head)
+            # More than one page waited, and this one moved: look again; else the sweep goes on.
+            if len(heads) < self.policy.sweep_limit or not progressed:
+                return
 
     async def sweep(self) -> None:
         """Look at every wait again: resume what can go on, dead-letter what waited too long."""
@@ -72,15 +77,19 @@ class Resumer(Generic[U]):
         self._metrics.parked.set(count)
         self._metrics.parked_oldest_seconds.set(age)
 
-    async def _resume_queue(self, head: Parked) -> None:
+    async def _resume_queue(self, head: Parked) -> bool:
+        """Resume a subject's queue from its head, in order; say whether any event went on."""
         satisfied: list[str] = []
+        progressed = False
         for item in await self._parked.queue(head.envelope.subject, head.key, session=None):
             outcome, brought = await self._resume_one(item)
             satisfied += brought
             if outcome != "done":
                 break  # still waiting, or another consumer has this queue in hand
+            progressed = True
         if satisfied:
             await self.resume(satisfied)
+        return progressed
 
     async def _resume_one(self, item: Parked) -> tuple[Resumed, list[str]]:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from shared.adapters.probes import MongoProbeAnswers
+from shared.adapters.replicas import MongoRevokedKeys
 from shared.mongo_unit_of_work import MongoUnitOfWork, Storage
 
 
@@ -13,3 +14,4 @@ class MongoBenchmarkUnitOfWork(MongoUnitOfWork, BenchmarkUnitOfWork):
     def __init__(self, storage: Storage) -> None:
         super().__init__(storage)
         self.probe_answers = MongoProbeAnswers(storage.db, self)
+        self.revoked_keys = MongoRevokedKeys(storage.db, self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.adapters.probes import MemoryProbeAnswers
+from shared.adapters.replicas import MemoryRevokedKeys
 from shared.unit_of_work import MemoryUnitOfWork
 
 
@@ -13,3 +14,4 @@ class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.probe_answers = MemoryProbeAnswers()
+        self.revoked_keys = MemoryRevokedKeys()

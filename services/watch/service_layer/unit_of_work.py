@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.probe import ProbeAnswers
+from shared.replicas import RevokedKeys
 from shared.unit_of_work import UnitOfWork
 
 
@@ -10,3 +11,4 @@ class WatchUnitOfWork(UnitOfWork):
     """The watch repositories, committed with the events the changes caused."""
 
     probe_answers: ProbeAnswers
+    revoked_keys: RevokedKeys
