@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -20,6 +19,7 @@ from dimm.doctor import render, run_doctor
 from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 from shared.events.contracts.probe import ANSWERING_SERVICES
+from tests.e2e.processes import kill, stop_all
 from tests.stack import Backend, embedded_backend
 
 pytestmark = pytest.mark.e2e
@@ -65,19 +65,10 @@ class Platform:
         wait_ready(self.url(service), service, process=self.processes[service])
 
     def kill(self, service: str) -> None:
-        process = self.processes[service]
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        kill(self.processes[service])
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(self.processes.values())
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import subprocess
 import time
 import uuid
@@ -30,6 +29,7 @@ from shared.messaging.outbox import RELAY_LEASE
 from shared.messaging.topics import events_topic
 from shared.model.editions import shipped_edition
 from shared.model.schema import MaturityModel
+from tests.e2e.processes import kill, stop_all
 from tests.stack import Backend, embedded_backend
 
 pytestmark = pytest.mark.e2e
@@ -78,19 +78,10 @@ class ScoringReplicas:
         return next(name for name, process in self.processes.items() if process.pid == pid)
 
     def kill(self, replica: str) -> None:
-        process = self.processes[replica]
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        kill(self.processes[replica])
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(self.processes.values())
 
 
 @pytest.fixture
