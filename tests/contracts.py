@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.events.contracts.assessment import (
+    AccountOpened,
+    AccountPlanChanged,
     ApiKeyRevoked,
     DiagnosticSubmitted,
     DiagnosticWithdrawn,
@@ -17,6 +19,12 @@ from shared.events.contracts.assessment import (
     OrganisationProfile,
     OrganisationRegistered,
     OrganisationUpdated,
+)
+from shared.events.contracts.benchmark import (
+    SNAPSHOT_EXAMPLE,
+    FigureSummary,
+    SnapshotPublished,
+    StudyPublished,
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import (
@@ -33,6 +41,11 @@ NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 ORG, ACCOUNT, DIAGNOSTIC = "org_c0ffee0000000001", "acc_c0ffee0000000001", "dg_c0ffee0000000001"
 PROFILE = OrganisationProfile(
     sector="commerce", size_band="PME", region="bretagne", organisation_type="entreprise"
+)
+
+
+FIGURE = FigureSummary(
+    figure="overall", organisations=42, mean=2.4, quartiles=[2.0, 2.4, 2.9], bands=[0.0, 0.2, 0.5, 0.3, 0.0]
 )
 
 
@@ -71,6 +84,23 @@ def examples() -> list[Event]:
         ),
         ApiKeyRevoked(client_id="dimm_ck_0123456789abcdef", account_id=ACCOUNT, revoked_at=NOW),
         DiagnosticScored.model_validate(SCORED_EXAMPLE),
+        AccountOpened(account_id=ACCOUNT, plan="free", opened_at=NOW),
+        AccountPlanChanged(account_id=ACCOUNT, plan="premium", previous_plan="free", changed_at=NOW),
+        SnapshotPublished.model_validate(SNAPSHOT_EXAMPLE),
+        StudyPublished(
+            study_id="std_c0ffee00",
+            title="Étude nationale sur la digitalisation des bailleurs sociaux",
+            sector="logement-social",
+            model_id="dimm",
+            model_version="2.0.0",
+            opens_at=NOW,
+            closes_at=NOW,
+            published_at=NOW,
+            participants=42,
+            min_cohort_size=5,
+            results=[FIGURE],
+            comparison=[FIGURE],
+        ),
         DiagnosticScoringFailed(
             diagnostic_id=DIAGNOSTIC, organisation_id=ORG, account_id=ACCOUNT, reason="waited", failed_at=NOW
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import assessment, catalogue, probe, scoring
+from shared.events.contracts import assessment, benchmark, catalogue, probe, scoring
 from shared.events.envelope import EventRegistry
 
 
@@ -13,4 +13,5 @@ def build_registry() -> EventRegistry:
     catalogue.register(registry)
     assessment.register(registry)
     scoring.register(registry)
+    benchmark.register(registry)
     return registry

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import Event, EventRegistry
+
+Plan = Literal["free", "premium"]
+Assurance = Literal["self_assessed", "expert_validated"]
 
 
 class OrganisationProfile(BaseModel):
@@ -85,6 +89,8 @@ class DiagnosticSubmitted(Event):
     criteria_met: dict[str, list[str]] = Field(default_factory=dict)
     """Per indicator, the criteria known to be met: ticked by every respondent who answered with
     criteria, or the validator's when a validated level was set (a compatible addition)."""
+    assurance: Assurance = "self_assessed"
+    """`expert_validated` when every settled indicator has a validated level (a compatible addition)."""
 
 
 class DiagnosticWithdrawn(Event):
@@ -108,6 +114,27 @@ class ApiKeyRevoked(Event):
     revoked_at: datetime
 
 
+class AccountOpened(Event):
+    """Emitted when the operator opens an account (a tenant), with its plan."""
+
+    event_type = "dimm.assessment.account.opened.v1"
+
+    account_id: str
+    plan: Plan
+    opened_at: datetime
+
+
+class AccountPlanChanged(Event):
+    """Emitted when an account's plan changes (free ↔ premium)."""
+
+    event_type = "dimm.assessment.account.plan_changed.v1"
+
+    account_id: str
+    plan: Plan
+    previous_plan: Plan
+    changed_at: datetime
+
+
 def register(registry: EventRegistry) -> None:
     """Register the assessment events."""
     registry.register(
@@ -117,4 +144,6 @@ def register(registry: EventRegistry) -> None:
         DiagnosticSubmitted,
         DiagnosticWithdrawn,
         ApiKeyRevoked,
+        AccountOpened,
+        AccountPlanChanged,
     )

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from shared.events.contracts.assessment import OrganisationProfile
+from shared.events.contracts.assessment import Assurance, OrganisationProfile
 from shared.events.envelope import Event, EventRegistry
 
 
@@ -141,6 +141,8 @@ class DiagnosticScored(Event):
     scored_at: datetime
     roadmap: list[RoadmapStep] = Field(default_factory=list)
     """The prioritised actions, each naming the next level's criteria not met yet (a compatible addition)."""
+    assurance: Assurance = "self_assessed"
+    """Carried from the submission: self-assessed, or every level validated (a compatible addition)."""
 
 
 class DiagnosticScoringFailed(Event):
