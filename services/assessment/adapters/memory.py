@@ -15,6 +15,7 @@ from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
 from services.assessment.domain.organisations import Organisation
 from services.assessment.domain.probes import Probe, ProbeAnswer
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
+from shared.aggregate import Aggregate
 from shared.model.schema import version_key
 from shared.unit_of_work import MemoryUnitOfWork
 
@@ -23,7 +24,11 @@ T = TypeVar("T")
 
 def _copy(item: T) -> T:
     """Hand out copies, as a database does: a change is seen only once it is saved."""
-    return copy.deepcopy(item)
+    copied = copy.deepcopy(item)
+    if isinstance(copied, Aggregate):
+        # A database keeps the state, not the events still to be committed: they must not come back.
+        copied.pull_events()
+    return copied
 
 
 class MemoryAccountRepository:

@@ -125,7 +125,8 @@ class TestOrganisations:
     async def test_an_update_announces_the_new_profile(self, uow: MemoryAssessmentUnitOfWork) -> None:
         org_id = await _organisation(uow)
         await organisations.update("acc_1", org_id, {"headcount": 300}, sectors=SECTORS, uow=uow)
-        event = uow.published[-1]
+        registered, event = uow.published
+        assert isinstance(registered, OrganisationRegistered)
         assert isinstance(event, OrganisationUpdated)
         assert event.profile.size_band == "ETI"
 
