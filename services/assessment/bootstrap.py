@@ -18,6 +18,8 @@ from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from services.assessment.settings import AssessmentSettings
 from shared.auth import Access, TokenIssuer, TokenVerifier, load_private_key
 from shared.events.contracts.assessment import (
+    AccountOpened,
+    AccountPlanChanged,
     ApiKeyRevoked,
     DiagnosticSubmitted,
     DiagnosticWithdrawn,
@@ -92,6 +94,8 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
             DiagnosticSubmitted,
             DiagnosticWithdrawn,
             ApiKeyRevoked,
+            AccountOpened,
+            AccountPlanChanged,
             ProbeRequested,
         ),
     )

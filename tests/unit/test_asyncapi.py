@@ -28,5 +28,7 @@ class TestAsyncApi:
             "dimm.assessment.diagnostic.submitted.v1",
             "dimm.assessment.model.published.v1",
             "dimm.assessment.organisation.erased.v1",
+            "dimm.assessment.account.opened.v1",
+            "dimm.assessment.account.plan_changed.v1",
         } <= set(channels)
         assert {c["address"] for c in channels.values()} >= {"dimm.assessment.events", "dimm.scoring.events"}

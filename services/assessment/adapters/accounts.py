@@ -69,6 +69,15 @@ class MongoAccountRepository:
         doc = await self._accounts.find_one({"_id": account_id}, session=self._source.session)
         return _account_from_document(doc) if doc else None
 
+    async def save(self, account: Account) -> None:
+        """Store an account's new plan."""
+        await self._accounts.update_one(
+            {"_id": account.account_id},
+            # The revision makes every save a real write, so two plan changes racing always conflict.
+            {"$set": {"plan": account.plan}, "$inc": {"revision": 1}},
+            session=self._source.session,
+        )
+
     async def add_key(self, key: ApiKey) -> None:
         """Store a new API key."""
         await self._keys.insert_one(_key_to_document(key), session=self._source.session)

@@ -40,11 +40,16 @@ class MemoryAccountRepository:
 
     async def add(self, account: Account) -> None:
         """Store a new account."""
-        self.accounts[account.account_id] = account
+        self.accounts[account.account_id] = _copy(account)
 
     async def get(self, account_id: str) -> Account | None:
         """Return an account."""
-        return self.accounts.get(account_id)
+        found = self.accounts.get(account_id)
+        return _copy(found) if found else None
+
+    async def save(self, account: Account) -> None:
+        """Store an account's new plan."""
+        self.accounts[account.account_id] = _copy(account)
 
     async def add_key(self, key: ApiKey) -> None:
         """Store a new API key."""

@@ -7,26 +7,43 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from shared.aggregate import Aggregate
 from shared.auth import SCOPES
 from shared.errors import InvalidInput, NotFound
-from shared.events.contracts.assessment import ApiKeyRevoked
+from shared.events.contracts.assessment import AccountOpened, AccountPlanChanged, ApiKeyRevoked
+from shared.events.contracts.assessment import Plan as Plan
 
-Plan = Literal["free", "premium"]
 CLIENT_ID_PREFIX = "dimm_ck_"
 SECRET_PREFIX = "dimm_sk_"
 
 
-@dataclass(frozen=True)
-class Account:
+@dataclass
+class Account(Aggregate):
     """A tenant of the platform: a company, a consultancy, a federation."""
 
     account_id: str
     name: str
     plan: Plan
     created_at: datetime
+
+    @classmethod
+    def open(cls, account_id: str, name: str, plan: Plan, *, at: datetime) -> Account:
+        """Open an account on a plan and announce it."""
+        account = cls(account_id=account_id, name=name, plan=plan, created_at=at)
+        account.record(AccountOpened(account_id=account_id, plan=plan, opened_at=at), subject=account_id)
+        return account
+
+    def change_plan(self, plan: Plan, *, at: datetime) -> bool:
+        """Move the account to another plan and announce it; False (and no event) if it is already on it."""
+        if plan == self.plan:
+            return False
+        previous, self.plan = self.plan, plan
+        self.record(
+            AccountPlanChanged(account_id=self.account_id, plan=plan, previous_plan=previous, changed_at=at),
+            subject=self.account_id,
+        )
+        return True
 
 
 @dataclass

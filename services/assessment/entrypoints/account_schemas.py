@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.assessment.domain.accounts import Account, ApiKey
+from services.assessment.domain.accounts import Account, ApiKey, Plan
 from services.assessment.domain.organisations import Organisation
 from shared.model.vocabulary import OrganisationType
 
@@ -22,7 +22,13 @@ class AccountCreate(_Body):
     """A new tenant."""
 
     name: Name
-    plan: Literal["free", "premium"] = "free"
+    plan: Plan = "free"
+
+
+class AccountPatch(_Body):
+    """The plan to move an account to."""
+
+    plan: Plan
 
 
 class AccountView(BaseModel):
@@ -36,7 +42,9 @@ class AccountView(BaseModel):
     @classmethod
     def of(cls, account: Account) -> AccountView:
         """Present an account."""
-        return cls(**account.__dict__)
+        return cls(
+            account_id=account.account_id, name=account.name, plan=account.plan, created_at=account.created_at
+        )
 
 
 class ApiKeyCreate(_Body):

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.assessment.entrypoints.account_schemas import (
     AccountCreate,
+    AccountPatch,
     AccountView,
     ApiKeyCreate,
     ApiKeyList,
@@ -52,6 +53,17 @@ async def create_account(body: AccountCreate, uow: UoW, key: IdempotencyKey = No
 async def get_account(account_id: str, uow: UoW) -> AccountView:
     """Return an account (operator)."""
     return AccountView.of(await cases.get_account(account_id, uow=uow))
+
+
+@router.patch(
+    "/v1/accounts/{account_id}",
+    response_model=AccountView,
+    responses=_PROBLEM,
+    dependencies=[Depends(require_operator)],
+)
+async def change_plan(account_id: str, body: AccountPatch, uow: UoW) -> AccountView:
+    """Move an account to another plan (operator); tokens issued from now on carry it."""
+    return AccountView.of(await cases.change_plan(account_id, body.plan, uow=uow))
 
 
 @router.post(

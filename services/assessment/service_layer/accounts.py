@@ -30,10 +30,14 @@ class IssuedKey:
     client_secret: str
 
 
+@transactional
 async def create_account(name: str, plan: Plan, *, uow: AssessmentUnitOfWork) -> Account:
-    """Create a tenant."""
-    account = Account(account_id="acc_" + uuid.uuid4().hex[:16], name=name, plan=plan, created_at=utc_now())
-    await uow.accounts.add(account)
+    """Open a tenant and announce it."""
+    account = Account.open("acc_" + uuid.uuid4().hex[:16], name, plan, at=utc_now())
+    async with uow:
+        await uow.accounts.add(account)
+        uow.collect(account)
+        await uow.commit()
     return account
 
 
@@ -42,6 +46,18 @@ async def get_account(account_id: str, *, uow: AssessmentUnitOfWork) -> Account:
     account = await uow.accounts.get(account_id)
     if account is None:
         raise NotFound(f"No account {account_id!r}.")
+    return account
+
+
+@transactional
+async def change_plan(account_id: str, plan: Plan, *, uow: AssessmentUnitOfWork) -> Account:
+    """Move an account to a plan and announce it; nothing happens if it is already on it."""
+    async with uow:
+        account = await get_account(account_id, uow=uow)
+        if account.change_plan(plan, at=utc_now()):
+            await uow.accounts.save(account)
+            uow.collect(account)
+        await uow.commit()
     return account
 
 

@@ -23,6 +23,9 @@ class AccountRepository(Protocol):
     async def get(self, account_id: str) -> Account | None:
         """Return an account."""
 
+    async def save(self, account: Account) -> None:
+        """Store an account's new plan."""
+
     async def add_key(self, key: ApiKey) -> None:
         """Store a new API key."""
 

@@ -14,6 +14,8 @@ from services.assessment.service_layer.catalogue import ModelCache
 from shared.auth import SCOPES, Principal, TokenIssuer, TokenVerifier
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.events.contracts.assessment import (
+    AccountOpened,
+    AccountPlanChanged,
     ApiKeyRevoked,
     DiagnosticSubmitted,
     DiagnosticWithdrawn,
@@ -317,12 +319,58 @@ class TestAccounts:
         issued = await accounts.create_api_key(account.account_id, "ci", None, uow=uow)
         with pytest.raises(NotFound):
             await accounts.revoke_api_key("acc_other", issued.key.client_id, uow=uow)
-        assert uow.published == []
+        assert [type(e) for e in uow.published] == [AccountOpened]
 
     async def test_unknown_scopes_are_refused(self, uow: MemoryAssessmentUnitOfWork) -> None:
         account = await accounts.create_account("Cabinet", "free", uow=uow)
         with pytest.raises(InvalidInput):
             await accounts.create_api_key(account.account_id, "ci", ["everything"], uow=uow)
+
+
+class TestAccountPlans:
+    async def test_opening_an_account_stores_and_announces_it(self, uow: MemoryAssessmentUnitOfWork) -> None:
+        account = await accounts.create_account("Cabinet", "premium", uow=uow)
+        [opened] = uow.published
+        assert isinstance(opened, AccountOpened)
+        assert (opened.account_id, opened.plan) == (account.account_id, "premium")
+        assert uow.events[0].subject == account.account_id
+        assert await uow.accounts.get(account.account_id) == account
+
+    async def test_a_plan_change_is_stored_and_announces_one_event(
+        self, uow: MemoryAssessmentUnitOfWork
+    ) -> None:
+        account = await accounts.create_account("Cabinet", "free", uow=uow)
+        changed = await accounts.change_plan(account.account_id, "premium", uow=uow)
+        assert changed.plan == "premium"
+        opened, event = uow.published
+        assert isinstance(opened, AccountOpened)
+        assert isinstance(event, AccountPlanChanged)
+        assert (event.account_id, event.plan, event.previous_plan) == (account.account_id, "premium", "free")
+        stored = await uow.accounts.get(account.account_id)
+        assert stored is not None
+        assert stored.plan == "premium"
+
+    async def test_an_unchanged_plan_announces_nothing(self, uow: MemoryAssessmentUnitOfWork) -> None:
+        account = await accounts.create_account("Cabinet", "premium", uow=uow)
+        uow.events.clear()
+        assert (await accounts.change_plan(account.account_id, "premium", uow=uow)).plan == "premium"
+        assert uow.published == []
+
+    async def test_an_unknown_account_is_not_found(self, uow: MemoryAssessmentUnitOfWork) -> None:
+        with pytest.raises(NotFound):
+            await accounts.change_plan("acc_nobody", "premium", uow=uow)
+        assert uow.published == []
+
+    async def test_tokens_issued_after_a_change_carry_the_new_plan(
+        self, uow: MemoryAssessmentUnitOfWork
+    ) -> None:
+        account = await accounts.create_account("Cabinet", "free", uow=uow)
+        issued = await accounts.create_api_key(account.account_id, "ci", None, uow=uow)
+        await accounts.change_plan(account.account_id, "premium", uow=uow)
+        token, _ = await accounts.issue_token(
+            issued.key.client_id, issued.client_secret, None, uow=uow, issuer=ISSUER, ttl=timedelta(minutes=5)
+        )
+        assert TokenVerifier([ISSUER.public_key], issuer="dimm").verify(token).plan == "premium"
 
 
 class TestProbes:
