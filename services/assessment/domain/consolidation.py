@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from services.assessment.domain.answers import Answer
+from shared.events.contracts.assessment import Assurance
 from shared.model.schema import MaturityModel
 
 DIVERGENCE_SPREAD = 2
@@ -130,3 +131,10 @@ def missing_for_submission(scope: list[ScopedIndicator], consolidated: dict[str,
     return [
         item.code for item in scope if not (item.code in consolidated and consolidated[item.code].settled)
     ]
+
+
+def assurance(consolidated: Mapping[str, Consolidated]) -> Assurance:
+    """Return `expert_validated` when every settled indicator has a validated level, else `self_assessed`."""
+    settled = [c for c in consolidated.values() if c.settled]
+    validated = bool(settled) and all(c.source == "validated" for c in settled)
+    return "expert_validated" if validated else "self_assessed"

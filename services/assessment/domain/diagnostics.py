@@ -13,6 +13,7 @@ from services.assessment.domain.consolidation import (
     ScopedIndicator,
     Validated,
     applicable_indicators,
+    assurance,
     consolidate,
     missing_for_submission,
 )
@@ -230,6 +231,7 @@ class Diagnostic(Aggregate):
             submitted_at=self.status_at["submitted"],
             assessed_at=self.status_at.get("assessed"),
             criteria_met={c: sorted(v.criteria_met) for c, v in scored.items() if v.criteria_met},
+            assurance=assurance(consolidated),
         )
 
     def withdraw(self, *, at: datetime) -> None:

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from services.assessment.domain.answers import Evidence, Given, StoredAnswer
-from services.assessment.domain.consolidation import completeness
+from services.assessment.domain.consolidation import assurance, completeness
 from services.assessment.domain.diagnostics import Diagnostic, Respondent
+from shared.events.contracts.assessment import Assurance
 
 Text = Annotated[str, Field(max_length=5000)]
 _URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
@@ -210,6 +211,11 @@ class DiagnosticView(BaseModel):
     opened_at: datetime
     status_at: dict[str, datetime]
     scoring_error: str | None = Field(None, description="Why scoring gave up, if it did.")
+    assurance: Assurance | None = Field(
+        None,
+        description="Once submitted: `expert_validated` when every settled indicator has a validated "
+        "level, else `self_assessed`.",
+    )
     profile: dict[str, str]
     respondents: list[RespondentView]
     completeness: CompletenessView
@@ -248,6 +254,7 @@ def diagnostic_view(record: Diagnostic, answers: list[StoredAnswer]) -> Diagnost
         opened_at=record.opened_at,
         status_at=record.status_at,
         scoring_error=record.scoring_error,
+        assurance=assurance(consolidated) if "submitted" in record.status_at else None,
         profile=record.profile,
         respondents=[RespondentView.of(r) for r in record.respondents],
         completeness=CompletenessView(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.aggregate import Aggregate
-from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
+from shared.events.contracts.assessment import Assurance, DiagnosticSubmitted, OrganisationProfile
 from shared.events.contracts.scoring import (
     DiagnosticScored,
     IndicatorScore,
@@ -39,6 +39,7 @@ class ScoredDiagnostic(Aggregate):
     levers: dict[str, float | None] = field(default_factory=dict)
     percent_to_target: float = 0.0
     criteria_met: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    assurance: Assurance = "self_assessed"
 
     @classmethod
     def score(cls, event: DiagnosticSubmitted, model: MaturityModel, *, at: datetime) -> ScoredDiagnostic:
@@ -59,6 +60,7 @@ class ScoredDiagnostic(Aggregate):
             assessed_at=event.assessed_at or event.submitted_at,
             overall=None,
             criteria_met={code: tuple(met) for code, met in event.criteria_met.items()},
+            assurance=event.assurance,
         )
         card = score(model, scored.input())
         scored.overall = card.overall.score
@@ -117,6 +119,7 @@ class ScoredDiagnostic(Aggregate):
                 )
                 for a in card.roadmap
             ],
+            assurance=self.assurance,
         )
 
 

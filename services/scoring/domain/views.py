@@ -58,6 +58,7 @@ def present(
         "submitted_at": record.submitted_at,
         "assessed_at": record.assessed_at,
         "scored_at": record.scored_at,
+        "assurance": record.assurance,
         "overall": _score(card.overall, {"overall": "Score global"}),
         "levers": [_score(s, lever_names) for s in card.levers],
         "groupements": [_score(s, group_names) for s in card.groupements],

@@ -57,6 +57,7 @@ async def history(organisation_id: str, caller: Caller, uow: UoW) -> HistoryView
                 overall=rounded(r.overall),
                 levers={k: rounded(v) for k, v in r.levers.items()},
                 percent_to_target=round(r.percent_to_target * 100, 2),
+                assurance=r.assurance,
             )
             for r in records
         ],

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events.contracts.assessment import Assurance
+
 
 class ScoreView(BaseModel):
     """A score out of 5 (rounded for display) and how it was computed."""
@@ -72,6 +74,10 @@ class ScorecardView(BaseModel):
     submitted_at: datetime
     scored_at: datetime
     assessed_at: datetime
+    assurance: Assurance = Field(
+        "self_assessed",
+        description="`expert_validated` when every level was validated by an expert, else `self_assessed`.",
+    )
     overall: ScoreView
     levers: list[ScoreView]
     groupements: list[ScoreView]
@@ -95,6 +101,7 @@ class HistoryPoint(BaseModel):
     overall: float | None
     levers: dict[str, float | None]
     percent_to_target: float
+    assurance: Assurance = "self_assessed"
 
 
 class HistoryView(BaseModel):

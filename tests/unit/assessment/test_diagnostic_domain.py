@@ -13,6 +13,7 @@ from services.assessment.domain.consolidation import (
     ScopedIndicator,
     Validated,
     agreed_criteria,
+    assurance,
     completeness,
     consolidate,
     lower_median,
@@ -87,6 +88,37 @@ class TestCompleteness:
         assert result.ratio == 0.5
 
 
+class TestAssurance:
+    def test_every_settled_indicator_validated_is_expert_validated(self) -> None:
+        consolidated = {
+            "SP1": consolidate(SP1, _answers("SP1", 1), Validated(3, False)),
+            "OFC2": consolidate(OFC2, [], Validated(None, True)),
+        }
+        assert assurance(consolidated) == "expert_validated"
+
+    def test_one_level_from_the_respondents_is_self_assessed(self) -> None:
+        consolidated = {
+            "SP1": consolidate(SP1, [], Validated(3, False)),
+            "OFC2": consolidate(OFC2, _answers("OFC2", 2), None),
+        }
+        assert assurance(consolidated) == "self_assessed"
+
+    def test_unsettled_indicators_are_not_counted(self) -> None:
+        consolidated = {"SP1": consolidate(SP1, [], Validated(3, False)), "OFC2": consolidate(OFC2, [], None)}
+        assert assurance(consolidated) == "expert_validated"
+
+    def test_nothing_settled_is_self_assessed(self) -> None:
+        assert assurance({"SP1": consolidate(SP1, [], None)}) == "self_assessed"
+
+    def test_the_submitted_event_carries_it(self) -> None:
+        diagnostic = _record(SP1)
+        diagnostic.validate(_indicator("SP1"), Given(level=2), at=T0)
+        diagnostic.submit(_answers("SP1", 4), at=T0)
+        [recorded] = diagnostic.pull_events()
+        assert isinstance(recorded.event, DiagnosticSubmitted)
+        assert recorded.event.assurance == "expert_validated"
+
+
 class TestRecord:
     def test_submission_lists_every_missing_indicator(self) -> None:
         with pytest.raises(MissingIndicators) as caught:
@@ -101,6 +133,7 @@ class TestRecord:
         [recorded] = diagnostic.pull_events()
         assert isinstance(recorded.event, DiagnosticSubmitted)
         assert recorded.event.levels == {"SP1": 2}
+        assert recorded.event.assurance == "self_assessed"
         assert recorded.subject == "org"
         assert diagnostic.pull_events() == []
 

@@ -214,6 +214,35 @@ class TestDiagnostics:
         assert event.levels["SP1"] == 3
         assert event.criteria_met["SP1"] == sorted(checked)
 
+    async def test_a_diagnostic_validated_throughout_is_submitted_as_expert_validated(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        diagnostic_id, respondent = await _draft(uow, models)
+        await _answer_all(uow, models, diagnostic_id, respondent)
+        for code in SME_PROFILE:
+            await diagnostics.validate_level(
+                _owner(), diagnostic_id, code, Given(level=3), uow=uow, models=models
+            )
+        await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
+        event = uow.published[-1]
+        assert isinstance(event, DiagnosticSubmitted)
+        assert event.assurance == "expert_validated"
+        assert set(event.levels.values()) == {3}
+
+    async def test_one_level_left_to_the_respondents_is_self_assessed(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        diagnostic_id, respondent = await _draft(uow, models)
+        await _answer_all(uow, models, diagnostic_id, respondent)
+        for code in SME_PROFILE[1:]:
+            await diagnostics.validate_level(
+                _owner(), diagnostic_id, code, Given(level=3), uow=uow, models=models
+            )
+        await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
+        event = uow.published[-1]
+        assert isinstance(event, DiagnosticSubmitted)
+        assert event.assurance == "self_assessed"
+
     async def test_a_respondent_answers_only_for_themselves_and_cannot_submit(
         self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
     ) -> None:

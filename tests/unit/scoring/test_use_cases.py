@@ -16,7 +16,12 @@ from services.scoring.service_layer.scoring import (
 )
 from shared.auth import SCOPES, Principal
 from shared.errors import InvalidInput, NotFound
-from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationErased, OrganisationProfile
+from shared.events.contracts.assessment import (
+    Assurance,
+    DiagnosticSubmitted,
+    OrganisationErased,
+    OrganisationProfile,
+)
 from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
 from shared.events.handling import WaitingFor, model_version
 from shared.model.editions import SME_PROFILE, shipped_edition
@@ -75,6 +80,19 @@ class TestScoring:
         assert step.next_level == 2
         # The level-2 criterion already met is not asked for again.
         assert [c.id for c in step.criteria] == [c.id for c in sp1.levels[1].criteria[1:]]
+
+    @pytest.mark.parametrize("assurance", ["self_assessed", "expert_validated"])
+    async def test_the_assurance_is_stored_and_announced(self, assurance: Assurance) -> None:
+        uow = await _with_model()
+        event = _submitted().model_copy(update={"assurance": assurance})
+        async with uow:
+            await score_submission(event, uow)
+            await uow.commit()
+        [scored] = uow.published
+        assert isinstance(scored, DiagnosticScored)
+        assert scored.assurance == assurance
+        view = await scorecards.scorecard(OWNER, event.diagnostic_id, uow=uow)
+        assert view.record.assurance == assurance
 
     async def test_a_submission_whose_model_version_is_unknown_waits_and_writes_nothing(self) -> None:
         uow = MemoryScoringUnitOfWork()
