@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.scoring.adapters.peers import MongoPeerCohortRepository
 from services.scoring.adapters.scorecards import MongoScorecardRepository
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from shared.adapters.probes import MongoProbeAnswers
@@ -17,6 +18,7 @@ class MongoScoringUnitOfWork(MongoUnitOfWork, ScoringUnitOfWork):
         super().__init__(storage)
         db = storage.db
         self.scorecards = MongoScorecardRepository(db, self)
+        self.peer_cohorts = MongoPeerCohortRepository(db, self)
         self.model_versions = MongoModelVersions(db, self, models)
         self.revoked_keys = MongoRevokedKeys(db, self)
         self.probe_answers = MongoProbeAnswers(db, self)
@@ -25,6 +27,7 @@ class MongoScoringUnitOfWork(MongoUnitOfWork, ScoringUnitOfWork):
 async def ensure_indexes(db: Database) -> None:
     """Create the indexes the repositories rely on."""
     await MongoScorecardRepository(db, _NoSession()).ensure_indexes()
+    await MongoPeerCohortRepository(db, _NoSession()).ensure_indexes()
 
 
 class _NoSession:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.scoring.domain.peers import OVERALL, Comparison, PeerFigure, Peers, cohort_label
 from services.scoring.domain.scorecards import Progress, ScoredDiagnostic
 from shared.model.engine import ADVICE_LABELS, Action, Score, Scorecard
 from shared.model.schema import MaturityModel
@@ -42,10 +43,41 @@ def _action(a: Action) -> dict[str, Any]:
     }
 
 
+def _figure(figure: PeerFigure) -> dict[str, Any]:
+    return {
+        "median": rounded(figure.median),
+        "quartiles": [rounded(q) for q in figure.quartiles],
+        "organisations": figure.organisations,
+    }
+
+
+def present_peers(peers: Peers, model: MaturityModel) -> dict[str, Any]:
+    """Return the peer cohort as the API shows it: its label, size, snapshot, and figures present."""
+    cohort = peers.cohort
+    overall = cohort.figure(OVERALL)
+    return {
+        "label": cohort_label(cohort, {s.code: s.name for s in model.sectors}),
+        "sector": cohort.sector,
+        "size_band": cohort.size_band,
+        "region": cohort.region,
+        "assurance": cohort.assurance,
+        "organisations": cohort.organisations,
+        "snapshot_id": peers.snapshot_id,
+        "taken_at": peers.taken_at,
+        "overall": _figure(overall) if overall else None,
+        "levers": {code: _figure(f) for code, f in cohort.levers.items()},
+    }
+
+
 def present(
-    card: Scorecard, model: MaturityModel, record: ScoredDiagnostic, progress: Progress | None
+    card: Scorecard,
+    model: MaturityModel,
+    record: ScoredDiagnostic,
+    progress: Progress | None,
+    comparison: Comparison | None = None,
 ) -> dict[str, Any]:
     """Return the scorecard as the API shows it."""
+    peers = comparison.peers if comparison else None
     lever_names = {lv.code: lv.name for lv in model.levers}
     group_names = {g.code: g.name for lv in model.levers for g in lv.groupements}
     return {
@@ -94,4 +126,6 @@ def present(
             "levers": {code: rounded(delta) for code, delta in progress.levers.items()},
         },
         "method": list(card.method),
+        "peers": present_peers(peers, model) if peers else None,
+        "peers_available_with": comparison.needs_plan if comparison else None,
     }

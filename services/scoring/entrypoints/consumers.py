@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.scoring.service_layer.peers import keep_snapshot
 from services.scoring.service_layer.scoring import (
     forget_organisation,
     report_scoring_failure,
@@ -9,6 +10,7 @@ from services.scoring.service_layer.scoring import (
 )
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from shared.events.contracts.assessment import ApiKeyRevoked, DiagnosticSubmitted, OrganisationErased
+from shared.events.contracts.benchmark import SnapshotPublished
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
 from shared.messaging.subscription import Subscription
@@ -20,10 +22,11 @@ from shared.replicas import brings_model_version, keep_published_model, remember
 def subscription() -> Subscription[ScoringUnitOfWork]:
     """Return the topics and handlers of the scoring consumer group."""
     return (
-        Subscription[ScoringUnitOfWork](events_topic("assessment"))
+        Subscription[ScoringUnitOfWork](events_topic("assessment"), events_topic("benchmark"))
         .on(ProbeRequested, probe_responder("scoring"))
         .on(ModelPublished, keep_published_model, satisfies=brings_model_version)
         .on(DiagnosticSubmitted, score_submission, give_up=report_scoring_failure)
         .on(OrganisationErased, forget_organisation)
         .on(ApiKeyRevoked, remember_revoked_key)
+        .on(SnapshotPublished, keep_snapshot)
     )

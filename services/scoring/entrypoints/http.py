@@ -26,7 +26,9 @@ _PROBLEM = problem_responses(401, 403, 404, 422)
 
 
 def _view(scored: cases.ScoredView) -> ScorecardView:
-    return ScorecardView.model_validate(present(scored.card, scored.model, scored.record, scored.progress))
+    return ScorecardView.model_validate(
+        present(scored.card, scored.model, scored.record, scored.progress, scored.comparison)
+    )
 
 
 @router.get("/diagnostics/{diagnostic_id}/scorecard", response_model=ScorecardView, responses=_PROBLEM)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,29 @@ class ProgressView(BaseModel):
     levers: dict[str, float | None]
 
 
+class PeerFigureView(BaseModel):
+    """A figure of the peer cohort (0–5): its median and quartiles."""
+
+    median: float
+    quartiles: list[float] = Field(description="Q1, median, Q3.")
+    organisations: int = Field(description="Organisations of the cohort with this figure.")
+
+
+class PeersView(BaseModel):
+    """The cohort of the latest benchmark snapshot the organisation is compared with."""
+
+    label: str = Field(examples=["logement social, toutes tailles, toutes régions"])
+    sector: str | None = Field(description="None: every sector.")
+    size_band: str | None = Field(description="None: every size.")
+    region: str | None = Field(description="None: every region.")
+    assurance: str = Field(description="`all`: self-assessed and expert-validated diagnostics alike.")
+    organisations: int | None
+    snapshot_id: str
+    taken_at: datetime
+    overall: PeerFigureView | None
+    levers: dict[str, PeerFigureView] = Field(description="By lever code; only the figures the snapshot has.")
+
+
 class ScorecardView(BaseModel):
     """A scorecard: scores, advice, roadmap, progress, and the method behind every number."""
 
@@ -88,6 +111,14 @@ class ScorecardView(BaseModel):
     divergences: list[dict[str, Any]]
     progress: ProgressView | None
     method: list[str]
+    peers: PeersView | None = Field(
+        None,
+        description="The finest cohort of the organisation shown in the latest benchmark snapshot "
+        "(premium plan); None without one.",
+    )
+    peers_available_with: Literal["premium"] | None = Field(
+        None, description="The plan that shows the peers, when the caller's does not."
+    )
 
 
 class HistoryPoint(BaseModel):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
+from services.scoring.domain.peers import PeerSnapshot
 from services.scoring.domain.scorecards import ScoredDiagnostic
 
 
@@ -24,3 +27,18 @@ class ScorecardRepository(Protocol):
 
     async def forget_organisation(self, organisation_id: str) -> int:
         """Delete an erased organisation's scored diagnostics; return how many."""
+
+
+class PeerCohortRepository(Protocol):
+    """The cohorts of the latest benchmark snapshot of each model version."""
+
+    async def taken_at(self, model_id: str, model_version: str) -> datetime | None:
+        """Return when the snapshot kept for a model version was taken, or None if there is none."""
+
+    async def replace(self, snapshot: PeerSnapshot) -> None:
+        """Keep a snapshot's cohorts instead of those kept for its model version."""
+
+    async def around(
+        self, model_id: str, model_version: str, *, profile: Mapping[str, str]
+    ) -> PeerSnapshot | None:
+        """Return the kept snapshot with only the cohorts of assurance `all` the profile belongs to."""

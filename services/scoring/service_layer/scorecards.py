@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from services.scoring.domain.peers import Comparison
 from services.scoring.domain.scorecards import Progress, ScoredDiagnostic, progress
+from services.scoring.service_layer.peers import comparison
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from shared.auth import Principal
 from shared.errors import InvalidInput, NotFound, ServiceUnavailable
@@ -20,6 +22,7 @@ class ScoredView:
     card: Scorecard
     model: MaturityModel
     progress: Progress | None
+    comparison: Comparison = field(default_factory=lambda: Comparison(None))
 
 
 def _may_read(principal: Principal, diagnostic_id: str) -> None:
@@ -48,11 +51,12 @@ async def _model(record: ScoredDiagnostic, uow: ScoringUnitOfWork) -> MaturityMo
 
 
 async def scorecard(principal: Principal, diagnostic_id: str, *, uow: ScoringUnitOfWork) -> ScoredView:
-    """Return a diagnostic's scorecard with its progress since the previous one."""
+    """Return a diagnostic's scorecard with its progress since the previous one, and its peers."""
     record = await _record(principal, diagnostic_id, uow)
     model = await _model(record, uow)
     previous = await uow.scorecards.previous(record)
-    return ScoredView(record, score(model, record.input()), model, progress(record, previous))
+    peers = await comparison(principal, record, uow=uow)
+    return ScoredView(record, score(model, record.input()), model, progress(record, previous), peers)
 
 
 async def simulate(
@@ -71,7 +75,9 @@ async def simulate(
     simulated = replace(record, not_applicable=changed_na)
     model = await _model(record, uow)
     card = score(model, simulated.input(levels))
-    return ScoredView(record, card, model, progress(record, await uow.scorecards.previous(record)))
+    previous = await uow.scorecards.previous(record)
+    peers = await comparison(principal, record, uow=uow)
+    return ScoredView(record, card, model, progress(record, previous), peers)
 
 
 async def history(
