@@ -5,9 +5,16 @@ from __future__ import annotations
 import math
 from html import escape
 
-from services.scoring.entrypoints.schemas import IndicatorView, ScorecardView, ScoreView
+from services.scoring.entrypoints.schemas import IndicatorView, PeersView, ScorecardView, ScoreView
 
 SIZE, RADIUS = 420, 150
+#: The peers' colour: 7:1 against white, apart from the score's blue and the target's orange.
+PEER_COLOUR = "#8e24aa"
+PEER_STYLE = (
+    f".bar .peer{{position:absolute;top:-3px;width:4px;height:20px;margin-left:-2px;background:{PEER_COLOUR}}}"
+    ".peers{margin:8px 0;font-size:14px}"
+)
+ASSURANCE_LABELS = {"self_assessed": "auto-évaluation", "expert_validated": "niveaux validés par un expert"}
 ADVICE_TITLES = {
     "strength": "Ce que vous faites déjà bien",
     "attention": "Ce qui mérite votre attention",
@@ -56,8 +63,24 @@ def _polygon(values: list[float], centre: float) -> str:
     return " ".join(points)
 
 
-def radar(levers: list[ScoreView], targets: dict[str, float]) -> str:
-    """Draw the six levers' scores with the sector targets overlaid, as inline SVG."""
+def peer_medians(peers: PeersView | None) -> dict[str, float]:
+    """Return the peers' median of each lever the snapshot has (none without peers)."""
+    return {code: figure.median for code, figure in peers.levers.items()} if peers else {}
+
+
+def _peer_outline(levers: list[ScoreView], medians: dict[str, float], centre: float) -> str:
+    # A partial outline would read as zeros on the missing axes: draw it only when every lever has one.
+    if not levers or any(lever.code not in medians for lever in levers):
+        return ""
+    points = _polygon([medians[lever.code] for lever in levers], centre)
+    return (
+        f'<polygon points="{points}" fill="none" stroke="{PEER_COLOUR}" stroke-width="2.5" '
+        f'stroke-dasharray="8 5"><title>médiane des pairs</title></polygon>'
+    )
+
+
+def radar(levers: list[ScoreView], targets: dict[str, float], peers: dict[str, float] | None = None) -> str:
+    """Draw the six levers' scores with the sector targets (and the peers' medians) overlaid, as inline SVG."""
     c = SIZE / 2
     grid = "".join(
         f'<polygon points="{_polygon([float(step)] * len(levers), c)}" fill="none" stroke="#d5dae3"/>'
@@ -80,17 +103,24 @@ def radar(levers: list[ScoreView], targets: dict[str, float]) -> str:
         f'aria-label="Radar des six leviers">{grid}{"".join(axes)}'
         f'<polygon points="{target}" fill="none" stroke="#e07b00" stroke-width="2" stroke-dasharray="6 4"/>'
         f'<polygon points="{scores}" fill="rgba(31,95,191,.25)" stroke="#1f5fbf" stroke-width="2"/>'
-        f"{''.join(labels)}</svg>"
+        f"{_peer_outline(levers, peers or {}, c)}{''.join(labels)}</svg>"
     )
 
 
-def _bars(scores: list[ScoreView], targets: dict[str, float] | None = None) -> str:
+def _bars(
+    scores: list[ScoreView], targets: dict[str, float] | None = None, peers: dict[str, float] | None = None
+) -> str:
     rows = []
     for s in scores:
         width = 0 if s.score is None else s.score / 5 * 100
         mark = ""
         if targets and s.code in targets:
             mark = f'<div class="target" style="left:{targets[s.code] / 5 * 100:.1f}%" title="cible"></div>'
+        if peers and s.code in peers:
+            mark += (
+                f'<div class="peer" style="left:{peers[s.code] / 5 * 100:.1f}%" '
+                f'title="médiane des pairs : {_fmt(peers[s.code])}"></div>'
+            )
         rows.append(
             f'<div class="bar"><div class="label">{escape(s.name)}</div><div class="track">'
             f'<div class="fill" style="width:{width:.1f}%"></div>{mark}</div>'
@@ -151,26 +181,46 @@ def _progress(view: ScorecardView) -> str:
     )
 
 
+def _peers_sentence(peers: PeersView | None) -> str:
+    if peers is None:
+        return ""
+    count = peers.organisations if peers.organisations is not None else "plusieurs"
+    median = f" Médiane des pairs : <b>{_fmt(peers.overall.median)}</b> / 5." if peers.overall else ""
+    return (
+        f'<p class="peers">Votre score est comparé à {count} organisations : {escape(peers.label)} — '
+        f"instantané du {peers.taken_at:%d/%m/%Y}.{median}</p>"
+    )
+
+
+def _legend(peers: PeersView | None) -> str:
+    mark = f'<span style="background:{PEER_COLOUR}"></span>médiane des pairs' if peers else ""
+    return (
+        '<div class="legend"><span style="background:#1f5fbf"></span>votre score'
+        f'<span style="background:#e07b00"></span>cible du secteur{mark}</div>'
+    )
+
+
 def render_report(view: ScorecardView) -> str:
     """Render the scorecard report."""
-    targets = lever_targets(view)
+    targets, medians = lever_targets(view), peer_medians(view.peers)
+    assurance = ASSURANCE_LABELS.get(view.assurance, view.assurance)
     profile = view.profile
     quick = "" if view.scope == "full" else f" — diagnostic rapide « {escape(view.scope)} »"
     method = "".join(f"<li>{escape(line)}</li>" for line in view.method)
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Maturité digitale — {escape(view.diagnostic_id)}</title><style>{STYLE}</style></head>
+<title>Maturité digitale — {escape(view.diagnostic_id)}</title><style>{STYLE}{PEER_STYLE}</style></head>
 <body><main>
 <h1>Diagnostic de maturité digitale</h1>
 <p class="meta">Secteur {escape(profile.get("sector", "—"))} · taille {escape(profile.get("size_band", "—"))} ·
 région {escape(profile.get("region", "—"))} · modèle {escape(view.model_id)} {escape(view.model_version)}{quick} ·
-réalisé le {view.assessed_at:%d/%m/%Y}</p>
+réalisé le {view.assessed_at:%d/%m/%Y} · {escape(assurance)}</p>
 <div class="grid">
 <div class="card"><div>Score global</div><div class="overall">{_fmt(view.overall.score)} <small>/ 5</small></div>
-<div>Atteinte des cibles : <b>{_fmt(view.percent_to_target)} %</b></div>
-<div class="legend"><span style="background:#1f5fbf"></span>votre score<span style="background:#e07b00"></span>cible du secteur</div>
-{_bars(view.levers, targets)}</div>
-<div class="card">{radar(view.levers, targets)}</div>
+<div>Atteinte des cibles : <b>{_fmt(view.percent_to_target)} %</b></div>{_peers_sentence(view.peers)}
+{_legend(view.peers)}
+{_bars(view.levers, targets, medians)}</div>
+<div class="card">{radar(view.levers, targets, medians)}</div>
 </div>
 <h2>Leviers et groupements</h2><div class="card">{_bars(view.groupements)}</div>
 <h2>Conseils</h2>{_advice(view)}
