@@ -1,4 +1,4 @@
-"""Fixtures of the integration tier: a running assessment app, a broker reader."""
+"""Fixtures of the integration tier: running assessment and scoring apps, a broker reader, tenants."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from fastapi import FastAPI
 
 from services.assessment.app import create_app
 from services.assessment.settings import AssessmentSettings
+from services.scoring.app import create_app as create_scoring
+from services.scoring.settings import ScoringSettings
 from shared.auth import generate_key_pair
 from tests.stack import Backend
 
 TOKEN = "operator-" + uuid.uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
+V1 = "/assessment/v1"
+PARK_SECONDS = 4.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -43,6 +47,35 @@ async def app(backend: Backend) -> AsyncIterator[FastAPI]:
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Talk to the app in process."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def scoring(backend: Backend, app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run the scoring service beside the assessment one, with quick retries and a short park."""
+    settings = ScoringSettings(
+        environment="test",
+        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
+        mongodb_url=backend.mongodb_url,
+        mongodb_database=f"scoring_{uuid.uuid4().hex[:8]}",
+        jwt_public_key=PUBLIC_KEY,
+        consumer_max_attempts=3,
+        consumer_retry_base_seconds=0.05,
+        consumer_retry_max_seconds=0.2,
+        consumer_park_max_seconds=PARK_SECONDS,
+        consumer_park_sweep_seconds=0.5,
+    )
+    application = create_scoring(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Talk to the scoring app in process."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scoring), base_url="http://test"
+    ) as client:
         yield client
 
 
@@ -111,3 +144,39 @@ ORGANISATION = {
     "organisation_type": "entreprise",
     "siren": "732829320",
 }
+
+
+async def submitted_diagnostic(
+    tenant: Tenant, levels: dict[str, int], *, assessed_on: str | None = None, validated: bool = False
+) -> tuple[str, str]:
+    """Register an organisation, answer a quick diagnostic (and validate every level), submit it."""
+    org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+    diag = (
+        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
+    ).json()["diagnostic_id"]
+    invited = await tenant.call(
+        "POST", f"{V1}/diagnostics/{diag}/respondents", json={"name": "Claire", "role": "direction"}
+    )
+    respondent = invited.json()["respondent"]["respondent_id"]
+    for code, level in levels.items():
+        url = f"{V1}/diagnostics/{diag}/respondents/{respondent}/answers/{code}"
+        assert (await tenant.call("PUT", url, json={"level": level})).status_code == 200
+        if validated:
+            url = f"{V1}/diagnostics/{diag}/validations/{code}"
+            assert (await tenant.call("PUT", url, json={"level": level})).status_code == 200
+    body = {"assessed_on": assessed_on} if assessed_on else None
+    submitted = await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit", json=body)
+    assert submitted.status_code == 200, submitted.text
+    return org, diag
+
+
+async def scorecard_of(http: httpx.AsyncClient, tenant: Tenant, diag: str) -> dict[str, Any]:
+    """Read a diagnostic's scorecard as soon as scoring has it (30 s at most)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        response = await http.get(f"/scoring/v1/diagnostics/{diag}/scorecard", headers=tenant.headers)
+        if response.status_code == 200:
+            return dict(response.json())
+        assert response.status_code == 404, response.text
+        await asyncio.sleep(0.1)
+    raise AssertionError("no scorecard within 30s")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -12,13 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import FastAPI
 
 from dimm.demo import ORGANISATIONS, run_demo
 from dimm.platform import PrefixDispatcher
-from services.scoring.app import create_app as create_scoring
-from services.scoring.settings import ScoringSettings
 from shared.events.contracts import build_registry
 from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationErased, OrganisationProfile
 from shared.events.contracts.catalogue import ModelPublished
@@ -29,82 +25,16 @@ from shared.messaging.topics import events_topic
 from shared.model.editions import SME_PROFILE, shipped_edition
 from tests.integration.conftest import (
     ORGANISATION,
-    PUBLIC_KEY,
     TOKEN,
-    Tenant,
     new_tenant,
     records_with_subject,
+    scorecard_of,
+    submitted_diagnostic,
 )
 from tests.stack import Backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 V1 = "/assessment/v1"
-PARK_SECONDS = 4.0
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def scoring(backend: Backend, app: FastAPI) -> AsyncIterator[FastAPI]:
-    settings = ScoringSettings(
-        environment="test",
-        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
-        mongodb_url=backend.mongodb_url,
-        mongodb_database=f"scoring_{uuid.uuid4().hex[:8]}",
-        jwt_public_key=PUBLIC_KEY,
-        consumer_max_attempts=3,
-        consumer_retry_base_seconds=0.05,
-        consumer_retry_max_seconds=0.2,
-        consumer_park_max_seconds=PARK_SECONDS,
-        consumer_park_sweep_seconds=0.5,
-    )
-    application = create_scoring(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=scoring), base_url="http://test"
-    ) as client:
-        yield client
-
-
-async def _submitted_diagnostic(
-    tenant: Tenant, levels: dict[str, int], *, assessed_on: str | None = None
-) -> tuple[str, str]:
-    org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
-    diag = (
-        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
-    ).json()
-    invited = (
-        await tenant.call(
-            "POST",
-            f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents",
-            json={"name": "Claire", "role": "direction"},
-        )
-    ).json()
-    resp = invited["respondent"]["respondent_id"]
-    for code, level in levels.items():
-        await tenant.call(
-            "PUT",
-            f"{V1}/diagnostics/{diag['diagnostic_id']}/respondents/{resp}/answers/{code}",
-            json={"level": level},
-        )
-    body = {"assessed_on": assessed_on} if assessed_on else None
-    submitted = await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit", json=body)
-    assert submitted.status_code == 200, submitted.text
-    return org, diag["diagnostic_id"]
-
-
-async def _scorecard(http: httpx.AsyncClient, tenant: Tenant, diag: str) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + 30
-    while asyncio.get_running_loop().time() < deadline:
-        response = await http.get(f"/scoring/v1/diagnostics/{diag}/scorecard", headers=tenant.headers)
-        if response.status_code == 200:
-            return dict(response.json())
-        assert response.status_code == 404, response.text
-        await asyncio.sleep(0.1)
-    raise AssertionError("no scorecard within 30s")
 
 
 class TestPipeline:
@@ -113,8 +43,8 @@ class TestPipeline:
     ) -> None:
         tenant = await new_tenant(http)
         levels = {code: 2 for code in SME_PROFILE} | {"SP1": 4}
-        org, diag = await _submitted_diagnostic(tenant, levels)
-        card = await _scorecard(scoring_http, tenant, diag)
+        org, diag = await submitted_diagnostic(tenant, levels)
+        card = await scorecard_of(scoring_http, tenant, diag)
         assert card["model_version"] == "2.0.0"
         assert card["scope"] == "pme-10-priorites"
         assert [i["code"] for i in card["indicators"]] == list(SME_PROFILE)
@@ -162,7 +92,7 @@ class TestPipeline:
             assert answered.status_code == 200, answered.text
         assert (await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit")).status_code == 200
 
-        card = await _scorecard(scoring_http, tenant, diag)
+        card = await scorecard_of(scoring_http, tenant, diag)
         [action] = [a for a in card["roadmap"] if a["code"] == "SP1"]
         assert (action["level"], action["next_level"]) == (1, 2)
         assert action["criteria_ids"] == [c.id for c in level2[1:]]
@@ -181,8 +111,8 @@ class TestPipeline:
     ) -> None:
         tenant = await new_tenant(http)
         year_ago = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
-        org, first = await _submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 1), assessed_on=year_ago)
-        await _scorecard(scoring_http, tenant, first)
+        org, first = await submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 1), assessed_on=year_ago)
+        await scorecard_of(scoring_http, tenant, first)
         diag = (
             await tenant.call(
                 "POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"}
@@ -203,7 +133,7 @@ class TestPipeline:
                 json={"level": 3},
             )
         await tenant.call("POST", f"{V1}/diagnostics/{diag['diagnostic_id']}/submit")
-        second = await _scorecard(scoring_http, tenant, diag["diagnostic_id"])
+        second = await scorecard_of(scoring_http, tenant, diag["diagnostic_id"])
         assert second["progress"]["previous_diagnostic_id"] == first
         assert second["progress"]["overall"] == 2.0
 
@@ -220,7 +150,7 @@ class TestPipeline:
             headers=tenant.headers,
         )
         assert what_if.json()["overall"]["score"] > second["overall"]["score"]
-        again = await _scorecard(scoring_http, tenant, diag["diagnostic_id"])
+        again = await scorecard_of(scoring_http, tenant, diag["diagnostic_id"])
         assert again["overall"] == second["overall"]
         outside = await scoring_http.post(
             f"/scoring/v1/diagnostics/{diag['diagnostic_id']}/simulations",
@@ -242,8 +172,8 @@ class TestPipeline:
         self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
     ) -> None:
         owner, other = await new_tenant(http), await new_tenant(http)
-        org, diag = await _submitted_diagnostic(owner, dict.fromkeys(SME_PROFILE, 2))
-        await _scorecard(scoring_http, owner, diag)
+        org, diag = await submitted_diagnostic(owner, dict.fromkeys(SME_PROFILE, 2))
+        await scorecard_of(scoring_http, owner, diag)
         for url in (
             f"/scoring/v1/diagnostics/{diag}/scorecard",
             f"/scoring/v1/diagnostics/{diag}/report",
