@@ -106,23 +106,27 @@ class CohortGrid:
             np.intp, copy=False
         )
 
-    def with_margins(self, finest: npt.NDArray[Any], out: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
-        """Return an array over the finest cells (then any trailing axes) extended to the whole grid.
+    def with_margins(self, finest: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Return an array over the finest cells (then any trailing axes) extended to the whole grid."""
+        if finest.shape[:4] != self.finest_shape:
+            raise ValueError(f"expected leading axes {self.finest_shape}, not {finest.shape[:4]}")
+        grid = np.empty((*self.shape, *finest.shape[4:]), finest.dtype)
+        self.finest(grid)[...] = finest
+        self.fill_margins(grid)
+        return grid
 
-        The result has `finest`'s dtype, or is `out` (the grid's shape, any numeric dtype) when given.
-        """
-        sizes = finest.shape[:4]
-        if sizes != self.finest_shape:
-            raise ValueError(f"expected leading axes {self.finest_shape}, not {sizes}")
-        if out is None:
-            out = np.empty((*self.shape, *finest.shape[4:]), finest.dtype)
-        out[tuple(slice(0, size) for size in sizes)] = finest
+    def finest(self, grid: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Return the view of a grid array (then any trailing axes) on its finest cells."""
+        return grid[tuple(slice(0, size) for size in self.finest_shape)]
+
+    def fill_margins(self, grid: npt.NDArray[Any]) -> None:
+        """Fill, in place, every margin of a grid array whose finest cells are filled."""
+        sizes = self.finest_shape
         for axis, size in enumerate(sizes):
             # Earlier axes already hold their margins, so each margin sums the finer cells once.
             inner = [slice(None)] * axis + [slice(0, n) for n in sizes[axis:]]
             margin = [*inner[:axis], size, *inner[axis + 1 :]]
-            np.sum(out[tuple(inner)], axis=axis, out=out[tuple(margin)])
-        return out
+            np.sum(grid[tuple(inner)], axis=axis, out=grid[tuple(margin)])
 
     def key(self, cell: int) -> CohortKey:
         """Return the cohort of a flat cell index of the grid."""

@@ -13,7 +13,7 @@ from services.benchmark.domain.cohorts import CohortGrid, CohortKey
 from services.benchmark.domain.disclosure import check_min_cohort_size, decile_threshold, withheld
 from services.benchmark.domain.figures import FigureLayout, kind_of
 from services.benchmark.domain.population import Contribution, Population
-from services.benchmark.domain.statistics import SparseHistogram, percentile_rank, to_sparse
+from services.benchmark.domain.statistics import SparseHistogram, percentile_rank, sparse_of_cumulative
 from services.benchmark.domain.tables import (
     DECILE_COLUMNS,
     QUARTILE_COLUMNS,
@@ -54,7 +54,8 @@ class CohortStats:
     organisations: int | None
     withheld: bool
     carried_over: int | None
-    figures: dict[str, FigureStats]
+    figures: Mapping[str, FigureStats]
+    """The shown figures, in layout order."""
     histograms: Mapping[str, SparseHistogram]
     """The shown figures' histograms, for percentile ranks and storage."""
 
@@ -68,10 +69,11 @@ class _Arrays:
     """The grid cell of each present (non-empty) cohort, ascending."""
     organisations: npt.NDArray[np.int64]
     carried_over: npt.NDArray[np.int64]
-    withheld: npt.NDArray[np.bool_]
+    columns: npt.NDArray[np.intp]
+    """Each present cohort's column in the tables, −1 when it is withheld."""
     tables: tuple[FigureTable, ...]
     shown: tuple[npt.NDArray[np.bool_], ...]
-    """Per table, (figures, cohorts): the figures a cohort shows."""
+    """Per table, (figures, columns): the figures a published cohort shows."""
     with_deciles: tuple[npt.NDArray[np.bool_], ...]
 
 
@@ -88,22 +90,22 @@ class _Cohorts(Mapping[CohortKey, CohortStats]):
         return tuple(sorted(keys, key=lambda key: key.sort_key))
 
     def __getitem__(self, key: CohortKey) -> CohortStats:
-        column = self._column(key)
-        if column is None:
+        index = self._index(key)
+        if index is None:
             raise KeyError(key)
-        stats = self._made.get(column)
+        stats = self._made.get(index)
         if stats is None:
-            stats = self._made.setdefault(column, _cohort_stats(self._arrays, column, key))
+            stats = self._made.setdefault(index, _cohort_stats(self._arrays, index, key))
         return stats
 
-    def _column(self, key: CohortKey) -> int | None:
+    def _index(self, key: CohortKey) -> int | None:
         cell = self._arrays.grid.cell(key)
         cells = self._arrays.cells
-        column = int(np.searchsorted(cells, cell)) if cell is not None else len(cells)
-        return column if column < len(cells) and cells[column] == cell else None
+        index = int(np.searchsorted(cells, cell)) if cell is not None else len(cells)
+        return index if index < len(cells) and cells[index] == cell else None
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, CohortKey) and self._column(key) is not None
+        return isinstance(key, CohortKey) and self._index(key) is not None
 
     def __iter__(self) -> Iterator[CohortKey]:
         return iter(self._keys)
@@ -112,18 +114,48 @@ class _Cohorts(Mapping[CohortKey, CohortStats]):
         return len(self._arrays.cells)
 
 
-def _cohort_stats(arrays: _Arrays, column: int, key: CohortKey) -> CohortStats:
+def _cohort_stats(arrays: _Arrays, index: int, key: CohortKey) -> CohortStats:
     """Return the CohortStats of one present cohort from the snapshot's arrays."""
-    if arrays.withheld[column]:
+    column = int(arrays.columns[index])
+    if column < 0:
         return CohortStats(key, None, True, None, {}, {})
-    figures: dict[str, FigureStats] = {}
-    dense: dict[str, npt.NDArray[np.int32]] = {}
+    parts: list[_Part] = []
+    cumulative: dict[str, npt.NDArray[np.int32]] = {}
     for table, shown, deciles in zip(arrays.tables, arrays.shown, arrays.with_deciles, strict=True):
         rows = np.flatnonzero(shown[:, column])
-        figures |= _figure_stats(table, rows, column, deciles[rows, column])
-        dense |= {table.figures[row]: table.histograms[row, column] for row in rows.tolist()}
-    organisations, carried = int(arrays.organisations[column]), int(arrays.carried_over[column])
-    return CohortStats(key, organisations, False, carried, figures, _Histograms(dense))
+        parts.append((table, rows, column, deciles[rows, column]))
+        cumulative |= {table.figures[row]: table.cumulative[row, column] for row in rows.tolist()}
+    organisations, carried = int(arrays.organisations[index]), int(arrays.carried_over[index])
+    return CohortStats(key, organisations, False, carried, _Figures(parts), _Histograms(cumulative))
+
+
+_Part = tuple[FigureTable, npt.NDArray[np.intp], int, npt.NDArray[np.bool_]]
+"""Some figures of one cohort: their table, rows in it, the cohort's column, whether deciles show."""
+
+
+class _Figures(Mapping[str, FigureStats]):
+    """A cohort's FigureStats, made a table at a time (scores, indicators) when first read."""
+
+    def __init__(self, parts: list[_Part]) -> None:
+        self._parts = parts
+        self._part = {
+            table.figures[row]: i for i, (table, rows, _, _) in enumerate(parts) for row in rows.tolist()
+        }
+        self._made: dict[str, FigureStats] = {}
+
+    def __getitem__(self, figure: str) -> FigureStats:
+        made = self._made.get(figure)
+        if made is None:
+            # An event carries the scores only: their 26 figures are made without the 115 indicators.
+            self._made |= _figure_stats(*self._parts[self._part[figure]])
+            made = self._made[figure]
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._part)
+
+    def __len__(self) -> int:
+        return len(self._part)
 
 
 def _figure_stats(
@@ -151,23 +183,23 @@ def _figure_stats(
 
 
 class _Histograms(Mapping[str, SparseHistogram]):
-    """A cohort's sparse histograms, each made from its dense row when first read."""
+    """A cohort's sparse histograms, each made from its cumulative counts when first read."""
 
-    def __init__(self, dense: dict[str, npt.NDArray[np.int32]]) -> None:
-        self._dense = dense
+    def __init__(self, cumulative: dict[str, npt.NDArray[np.int32]]) -> None:
+        self._cumulative = cumulative
         self._made: dict[str, SparseHistogram] = {}
 
     def __getitem__(self, figure: str) -> SparseHistogram:
         made = self._made.get(figure)
         if made is None:
-            made = self._made.setdefault(figure, to_sparse(self._dense[figure]))
+            made = self._made.setdefault(figure, sparse_of_cumulative(self._cumulative[figure]))
         return made
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._dense)
+        return iter(self._cumulative)
 
     def __len__(self) -> int:
-        return len(self._dense)
+        return len(self._cumulative)
 
 
 @dataclass(frozen=True)
@@ -191,19 +223,21 @@ def build_snapshot(population: Population, layout: FigureLayout, *, min_cohort_s
     population.check_layout(layout)
     grid, cells = population.grid, population.finest_cells()
     counts, carried = _grid_counts(grid, cells), _grid_counts(grid, cells[population.carried_over])
-    present = np.flatnonzero(counts)
-    hidden = withheld(counts, k)
+    present, hidden = np.flatnonzero(counts), withheld(counts, k)
+    published = np.flatnonzero((counts > 0) & ~hidden)
     tables = (
-        score_table(population.scores, cells, grid, present, layout.score_figures),
-        level_table(population.levels, cells, grid, present, layout.indicator_figures),
+        score_table(population.scores, cells, grid, published, layout.score_figures),
+        level_table(population.levels, cells, grid, published, layout.indicator_figures),
     )
-    shown = tuple(_shown(table, grid, present, hidden, k) for table in tables)
+    shown = tuple(_shown(table, grid, published, hidden, k) for table in tables)
+    columns = np.full(len(present), -1, np.intp)
+    columns[~hidden.ravel()[present]] = np.arange(len(published))
     arrays = _Arrays(
         grid=grid,
         cells=present,
         organisations=counts.ravel()[present],
         carried_over=carried.ravel()[present],
-        withheld=hidden.ravel()[present],
+        columns=columns,
         tables=tables,
         shown=shown,
         with_deciles=tuple(s & (t.counts >= decile_threshold(k)) for s, t in zip(shown, tables, strict=True)),
@@ -218,11 +252,13 @@ def _grid_counts(grid: CohortGrid, cells: npt.NDArray[np.intp]) -> npt.NDArray[n
 
 
 def _shown(
-    table: FigureTable, grid: CohortGrid, present: npt.NDArray[np.intp], hidden: npt.NDArray[np.bool_], k: int
+    table: FigureTable,
+    grid: CohortGrid,
+    published: npt.NDArray[np.intp],
+    hidden: npt.NDArray[np.bool_],
+    k: int,
 ) -> npt.NDArray[np.bool_]:
-    """Return (figures, cohorts): the figures each present cohort may show."""
-    counts = np.zeros((len(table.figures), grid.size), np.int64)
-    counts[:, present] = table.counts
-    counts = counts.reshape(len(table.figures), *grid.shape)
+    """Return (figures, columns): the figures each published cohort may show."""
+    counts = table.grid_counts.reshape(len(table.figures), *grid.shape)
     figure_hidden = withheld(counts, k, already=np.broadcast_to(hidden, counts.shape))
-    return np.asarray((table.counts > 0) & ~figure_hidden.reshape(len(table.figures), -1)[:, present])
+    return np.asarray((table.counts > 0) & ~figure_hidden.reshape(len(table.figures), -1)[:, published])

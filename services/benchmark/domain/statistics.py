@@ -91,9 +91,12 @@ def order_statistics(cumulative: IntArray, ranks: IntArray) -> IntArray:
         return found
     # Many bins: one search over every row at once, each row lifted above the one before it.
     stride = int(cumulative[:, -1].max(initial=0)) + 1
-    lift = np.arange(m, dtype=np.int64)[:, None] * stride
+    # Lifted counts keep the counts' integer type when they fit: less memory to write and search.
+    dtype = cumulative.dtype if m * stride <= np.iinfo(cumulative.dtype).max else np.dtype(np.int64)
+    lift = (np.arange(m, dtype=np.int64) * stride).astype(dtype)[:, None]
     flat = (cumulative + lift).ravel()
-    positions: npt.NDArray[np.intp] = np.searchsorted(flat, ranks + 1 + lift, side="left")
+    needles = (ranks + 1 + lift).astype(dtype)
+    positions: npt.NDArray[np.intp] = np.searchsorted(flat, needles, side="left")
     return np.asarray(positions - np.arange(m)[:, None] * width, np.intp)
 
 
@@ -162,13 +165,14 @@ class Summaries:
 
 
 def summarise(
-    histograms: IntArray, sums: FloatArray, probabilities: Sequence[Fraction], kind: Kind
+    cumulative: IntArray, sums: FloatArray, probabilities: Sequence[Fraction], kind: Kind
 ) -> Summaries:
     """Return counts, means (from the exact sums of the unrounded values), quantiles and band shares.
 
-    `histograms` is (m, bins) and `sums` (m,): any number of histograms, read in cache-sized blocks.
+    `cumulative` holds m histograms' cumulative counts (m, bins) and `sums` their values' sums (m,):
+    any number of them, read in cache-sized blocks.
     """
-    m, width = histograms.shape
+    m, width = cumulative.shape
     out = Summaries(
         counts=np.empty(m, np.int64),
         means=np.empty(m, np.float64),
@@ -178,32 +182,37 @@ def summarise(
     step = max(1, _BLOCK_CELLS // width)
     for start in range(0, m, step):
         rows = slice(start, start + step)
-        cumulative = np.cumsum(histograms[rows], axis=1, dtype=np.int64)
-        out.counts[rows] = cumulative[:, -1]
-        out.means[rows] = means(sums[rows], cumulative[:, -1])
-        out.quantiles[rows] = _quantiles(cumulative, probabilities, kind)
-        out.bands[rows] = _band_shares(cumulative, kind)
+        block = cumulative[rows]
+        out.counts[rows] = block[:, -1]
+        out.means[rows] = means(sums[rows], block[:, -1])
+        out.quantiles[rows] = _quantiles(block, probabilities, kind)
+        out.bands[rows] = _band_shares(block, kind)
     return out
 
 
-def percentile_ranks(histograms: IntArray, bins: IntArray) -> FloatArray:
-    """Return the mid-rank of a bin in each histogram (…, bins): 100 × (below + equal / 2) / n.
+def percentile_ranks(cumulative: IntArray, bins: IntArray) -> FloatArray:
+    """Return the mid-rank of a bin per row of cumulative counts (…, bins): 100 × (below + equal / 2) / n.
 
     Values in the same bin count as equal, so a rank is exact at bin precision; NaN when empty.
     """
-    index = np.expand_dims(np.asarray(bins, np.intp), -1)
-    cumulative = np.cumsum(histograms, axis=-1, dtype=np.int64)
-    equal = np.take_along_axis(histograms, np.broadcast_to(index, (*histograms.shape[:-1], 1)), -1)
-    through = np.take_along_axis(cumulative, np.broadcast_to(index, (*histograms.shape[:-1], 1)), -1)
+    index = np.broadcast_to(np.expand_dims(np.asarray(bins, np.intp), -1), (*cumulative.shape[:-1], 1))
+    through = np.take_along_axis(cumulative, index, -1)[..., 0].astype(np.float64)
+    below = np.where(
+        index[..., 0] > 0, np.take_along_axis(cumulative, np.maximum(index - 1, 0), -1)[..., 0], 0
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        ranks = 100 * (through - equal / 2) / cumulative[..., -1:]
-    return np.asarray(ranks[..., 0], np.float64)
+        return np.asarray(100 * (below + through) / 2 / cumulative[..., -1], np.float64)
 
 
 def to_sparse(histogram: IntArray) -> SparseHistogram:
     """Return the non-empty bins of a dense histogram."""
     filled = np.flatnonzero(histogram)
     return tuple(zip(filled.tolist(), histogram[filled].tolist(), strict=True))
+
+
+def sparse_of_cumulative(cumulative: IntArray) -> SparseHistogram:
+    """Return the non-empty bins of a histogram given by its cumulative counts."""
+    return to_sparse(np.diff(cumulative, prepend=0))
 
 
 def to_dense(sparse: SparseHistogram, kind: Kind) -> npt.NDArray[np.int64]:

@@ -1,8 +1,9 @@
 """Every cohort's histograms and statistics of one kind of figure, built as arrays in a few numpy passes.
 
 Each row falls in one finest cell (assurance × sector × size band × region); one bincount per
-figure over `cell × bins + bin` gives the finest histograms, the grid's margins sum them into every
-coarser cohort, and the statistics of all cohorts of a figure are read at once from them.
+figure over `cell × bins + bin` gives the finest histograms, accumulated over the bins; the grid's
+margins sum those cumulative counts into every coarser cohort, and the statistics of all the
+published cohorts are read at once from them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from services.benchmark.domain.statistics import (
     FloatArray,
     Kind,
     band_count,
-    bins_of,
     score_bins,
     summarise,
 )
@@ -32,25 +32,27 @@ QUARTILE_COLUMNS = tuple(PROBABILITIES.index(p) for p in QUARTILES)
 DECILE_COLUMNS = tuple(PROBABILITIES.index(p) for p in DECILES)
 # Rows per block of the transposition: a block of the matrix and of its transpose stay in cache.
 _BLOCK = 8192
-HistogramArray = npt.NDArray[np.int32]
+CumulativeArray = npt.NDArray[np.int32]
 CellArray = npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True, eq=False)
 class FigureTable:
-    """The statistics of one kind of figure for every present cohort, as arrays (figure, cohort, …)."""
+    """One kind of figure: counts for every cohort of the grid, statistics for the published ones."""
 
     kind: Kind
     figures: tuple[str, ...]
-    histograms: HistogramArray
-    """(figures, cohorts, bins): exact counts per bin."""
+    grid_counts: npt.NDArray[np.int64]
+    """(figures, grid cells): organisations with a value, in every cohort (what disclosure weighs)."""
+    cumulative: CumulativeArray
+    """(figures, columns, bins): exact cumulative counts per bin of the published cohorts."""
     counts: npt.NDArray[np.int64]
-    """(figures, cohorts): organisations with a value."""
+    """(figures, columns): organisations with a value."""
     means: FloatArray
     quantiles: FloatArray
-    """(figures, cohorts, PROBABILITIES): type 7 quantiles at bin precision."""
+    """(figures, columns, PROBABILITIES): type 7 quantiles at bin precision."""
     bands: FloatArray
-    """(figures, cohorts, bands): shares per score band or per level."""
+    """(figures, columns, bands): shares per score band or per level."""
 
 
 def _columns(matrix: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
@@ -62,74 +64,82 @@ def _columns(matrix: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
     return columns
 
 
-def _allocated(kind: Kind, figures: tuple[str, ...], cohorts: int) -> FigureTable:
-    """Return a table of empty histograms for the cohorts, its statistics still to fill."""
-    shape = (len(figures), cohorts)
+def _summarised(
+    kind: Kind,
+    figures: tuple[str, ...],
+    grid_counts: npt.NDArray[np.int64],
+    cumulative: CumulativeArray,
+    sums: FloatArray,
+) -> FigureTable:
+    """Return the table of cumulative counts (figures, columns, bins) and the exact sums of their values."""
+    shape = cumulative.shape[:2]
+    summaries = summarise(cumulative.reshape(-1, cumulative.shape[2]), sums.reshape(-1), PROBABILITIES, kind)
     return FigureTable(
         kind=kind,
         figures=figures,
-        histograms=np.zeros((*shape, bins_of(kind)), np.int32),
-        counts=np.zeros(shape, np.int64),
-        means=np.full(shape, np.nan),
-        quantiles=np.full((*shape, len(PROBABILITIES)), np.nan),
-        bands=np.full((*shape, band_count(kind)), np.nan),
+        grid_counts=grid_counts,
+        cumulative=cumulative,
+        counts=summaries.counts.reshape(shape),
+        means=summaries.means.reshape(shape),
+        quantiles=summaries.quantiles.reshape(*shape, len(PROBABILITIES)),
+        bands=summaries.bands.reshape(*shape, band_count(kind)),
     )
-
-
-def _summarise(table: FigureTable, sums: FloatArray) -> None:
-    """Fill the table's statistics from its histograms and the exact sums of their values."""
-    figures, cohorts, width = table.histograms.shape
-    summaries = summarise(table.histograms.reshape(-1, width), sums.reshape(-1), PROBABILITIES, table.kind)
-    table.counts[:] = summaries.counts.reshape(figures, cohorts)
-    table.means[:] = summaries.means.reshape(figures, cohorts)
-    table.quantiles[:] = summaries.quantiles.reshape(figures, cohorts, len(PROBABILITIES))
-    table.bands[:] = summaries.bands.reshape(table.bands.shape)
 
 
 def score_table(
     scores: npt.NDArray[np.float64],
     cells: CellArray,
     grid: CohortGrid,
-    present: CellArray,
+    columns: CellArray,
     figures: tuple[str, ...],
 ) -> FigureTable:
-    """Return the score figures of every present cohort from each row's scores and finest cell."""
+    """Return the score figures of the cohorts in `columns` (grid cells) from rows' scores and cells."""
     finest = int(np.prod(grid.finest_shape))
     slot = SCORE_BINS + 1  # the extra slot holds the NaNs (not counted)
-    table = _allocated("score", figures, len(present))
-    sums = np.empty((len(figures), len(present)), np.float64)
+    grid_counts = np.empty((len(figures), grid.size), np.int64)
+    cumulative = np.empty((len(figures), len(columns), SCORE_BINS), np.int32)
+    sums = np.empty((len(figures), len(columns)), np.float64)
+    # int32 halves the memory of every pass: a cohort holds fewer than 2³¹ organisations.
     buffer = np.empty((*grid.shape, SCORE_BINS), np.int32)
     offsets = cells * slot
     for figure, values in enumerate(_columns(scores)):
         counted = np.bincount(score_bins(values) + offsets, minlength=finest * slot)
-        grid.with_margins(counted.reshape(*grid.finest_shape, slot)[..., :SCORE_BINS], out=buffer)
+        # Cumulative counts are additive like counts: accumulate the finest cells, then the margins.
+        np.cumsum(
+            counted.reshape(*grid.finest_shape, slot)[..., :SCORE_BINS], axis=-1, out=grid.finest(buffer)
+        )
+        grid.fill_margins(buffer)
+        flat = buffer.reshape(-1, SCORE_BINS)
+        grid_counts[figure] = flat[:, -1]
         # mode="clip" lets take write straight into the table (with "raise" it buffers a copy).
-        np.take(buffer.reshape(-1, SCORE_BINS), present, axis=0, out=table.histograms[figure], mode="clip")
+        np.take(flat, columns, axis=0, out=cumulative[figure], mode="clip")
         # The mean comes from the unrounded values: their sum beside the histogram.
         total = np.bincount(cells, weights=np.nan_to_num(values), minlength=finest)
-        sums[figure] = grid.with_margins(total.reshape(grid.finest_shape)).ravel()[present]
-    _summarise(table, sums)
-    return table
+        sums[figure] = grid.with_margins(total.reshape(grid.finest_shape)).ravel()[columns]
+    return _summarised("score", figures, grid_counts, cumulative, sums)
 
 
 def level_table(
     levels: npt.NDArray[np.int8],
     cells: CellArray,
     grid: CohortGrid,
-    present: CellArray,
+    columns: CellArray,
     figures: tuple[str, ...],
 ) -> FigureTable:
-    """Return the indicator figures of every present cohort from each row's levels and finest cell."""
+    """Return the indicator figures of the cohorts in `columns` (grid cells) from rows' levels and cells."""
     finest = int(np.prod(grid.finest_shape))
     slot = LEVEL_BINS + 1  # slot 0 holds the −1 levels (not counted)
     counted = np.empty((finest, len(figures), slot), np.int32)
     offsets = cells * slot + 1
     for figure, values in enumerate(_columns(levels)):
         counted[:, figure] = np.bincount(offsets + values, minlength=finest * slot).reshape(finest, slot)
-    extended = grid.with_margins(counted[:, :, 1:].reshape(*grid.finest_shape, len(figures), LEVEL_BINS))
-    table = _allocated("level", figures, len(present))
-    table.histograms[:] = extended.reshape(-1, len(figures), LEVEL_BINS)[present].swapaxes(0, 1)
-    # Levels are whole numbers: their histogram holds their exact sum.
-    sums = (table.histograms * np.arange(LEVEL_BINS)).sum(axis=-1, dtype=np.float64)
-    _summarise(table, sums)
-    return table
+    accumulated = np.cumsum(counted[:, :, 1:], axis=-1, dtype=np.int32)
+    extended = grid.with_margins(accumulated.reshape(*grid.finest_shape, len(figures), LEVEL_BINS))
+    flat = extended.reshape(grid.size, len(figures), LEVEL_BINS)
+    cumulative = np.ascontiguousarray(flat[columns].swapaxes(0, 1))
+    # Levels are whole numbers, so their sum is exact from the counts: Σ level × count = Σ_{t<5} (n − C_t).
+    n = cumulative[..., -1].astype(np.float64)
+    sums = (LEVEL_BINS - 1) * n - cumulative[..., :-1].sum(axis=-1, dtype=np.float64)
+    return _summarised(
+        "level", figures, np.ascontiguousarray(flat[..., -1].T).astype(np.int64), cumulative, sums
+    )

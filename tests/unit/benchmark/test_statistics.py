@@ -23,6 +23,7 @@ from services.benchmark.domain.statistics import (
     percentile_ranks,
     quantiles,
     score_bins,
+    sparse_of_cumulative,
     summarise,
     to_dense,
     to_sparse,
@@ -100,6 +101,7 @@ class TestHistograms:
         assert [b for b, _ in sparse] == sorted(b for b, c in enumerate(counts) if c)
         assert all(count > 0 for _, count in sparse)
         assert to_dense(sparse, "level").tolist() == counts
+        assert sparse_of_cumulative(np.cumsum(dense)) == sparse
 
 
 class TestQuantiles:
@@ -146,6 +148,14 @@ class TestQuantiles:
         assert order_statistics(few, ranks).tolist() == order_statistics(many, ranks).tolist()
         assert order_statistics(few, ranks)[0].tolist() == sorted(levels)
 
+    def test_large_counts_are_searched_in_64_bits(self) -> None:
+        # Three rows of 2³⁰ values each: lifting them one above another overflows 32 bits.
+        histograms = np.zeros((3, SCORE_BINS), np.int32)
+        histograms[:, [100, 400]] = 2**29
+        cumulative = np.cumsum(histograms, axis=1, dtype=np.int32)
+        ranks = np.array([[0, 2**29 - 1, 2**29, 2**30 - 1]] * 3)
+        assert order_statistics(cumulative, ranks).tolist() == [[100, 100, 400, 400]] * 3
+
 
 class TestPercentileRanks:
     @pytest.mark.parametrize(
@@ -173,7 +183,7 @@ class TestPercentileRanks:
         direct = 100 * ((rounded < mine).sum() + (rounded == mine).sum() / 2) / len(values)
         dense = histogram(values, "score")
         assert percentile_rank(to_sparse(dense), value, "score") == pytest.approx(direct)
-        assert percentile_ranks(dense[None], np.array([mine]))[0] == pytest.approx(direct)
+        assert percentile_ranks(np.cumsum(dense)[None], np.array([mine]))[0] == pytest.approx(direct)
 
 
 class TestBandsAndMeans:
@@ -189,7 +199,7 @@ class TestBandsAndMeans:
     def test_means_come_from_the_unrounded_sums_and_are_nan_when_empty(self) -> None:
         values = [1.004, 2.006, 2.496, 3.0, 4.0]
         histograms = np.stack([histogram(values, "score"), np.zeros(SCORE_BINS, np.int64)])
-        summaries = summarise(histograms, np.array([sum(values), 0.0]), QUARTILES, "score")
+        summaries = summarise(np.cumsum(histograms, axis=1), np.array([sum(values), 0.0]), QUARTILES, "score")
         assert summaries.counts.tolist() == [5, 0]
         assert summaries.means[0] == pytest.approx(2.5012)
         assert np.isnan(summaries.means[1])
@@ -199,7 +209,8 @@ class TestBandsAndMeans:
     @given(score_groups)
     def test_summaries_agree_with_each_statistic_alone(self, groups: list[list[float]]) -> None:
         histograms = _stack(groups, "score")
-        summaries = summarise(histograms, np.array([sum(g) for g in groups]), [Fraction(1, 2)], "score")
+        cumulative = np.cumsum(histograms, axis=1, dtype=np.int32)
+        summaries = summarise(cumulative, np.array([sum(g) for g in groups]), [Fraction(1, 2)], "score")
         assert summaries.counts.tolist() == [len(g) for g in groups]
         np.testing.assert_allclose(summaries.means, [np.mean(g) for g in groups], rtol=1e-12)
         np.testing.assert_array_equal(summaries.quantiles, quantiles(histograms, [Fraction(1, 2)], "score"))
