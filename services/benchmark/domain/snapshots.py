@@ -1,4 +1,4 @@
-"""Benchmark snapshots: every cohort's disclosed figures, built at once from a population."""
+"""Benchmark snapshots: every cohort's disclosed figures, built as arrays, read as objects on demand."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class CohortStats:
 
 @dataclass(frozen=True, eq=False)
 class _Arrays:
-    """What build_snapshot computed, one column per present cohort; CohortStats are made on demand."""
+    """What build_snapshot computed: counts per present cohort, tables per published one."""
 
     grid: CohortGrid
     cells: npt.NDArray[np.intp]

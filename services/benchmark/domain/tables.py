@@ -9,6 +9,7 @@ published cohorts are read at once from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,7 @@ DECILE_COLUMNS = tuple(PROBABILITIES.index(p) for p in DECILES)
 # Rows per block of the transposition: a block of the matrix and of its transpose stay in cache.
 _BLOCK = 8192
 CumulativeArray = npt.NDArray[np.int32]
+_G = TypeVar("_G", bound=np.generic)
 CellArray = npt.NDArray[np.intp]
 
 
@@ -55,7 +57,7 @@ class FigureTable:
     """(figures, columns, bands): shares per score band or per level."""
 
 
-def _columns(matrix: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+def _columns(matrix: npt.NDArray[_G]) -> npt.NDArray[_G]:
     """Return the transpose of a (rows, columns) matrix, contiguous, so a figure's values are adjacent."""
     columns = np.empty(matrix.shape[::-1], matrix.dtype)
     # numpy transposes a whole large matrix far slower than it copies cache-sized blocks.
@@ -98,11 +100,10 @@ def score_table(
     slot = SCORE_BINS + 1  # the extra slot holds the NaNs (not counted)
     grid_counts = np.empty((len(figures), grid.size), np.int64)
     cumulative = np.empty((len(figures), len(columns), SCORE_BINS), np.int32)
-    sums = np.empty((len(figures), len(columns)), np.float64)
     # int32 halves the memory of every pass: a cohort holds fewer than 2³¹ organisations.
     buffer = np.empty((*grid.shape, SCORE_BINS), np.int32)
-    offsets = cells * slot
-    for figure, values in enumerate(_columns(scores)):
+    offsets, by_figure = cells * slot, _columns(scores)
+    for figure, values in enumerate(by_figure):
         counted = np.bincount(score_bins(values) + offsets, minlength=finest * slot)
         # Cumulative counts are additive like counts: accumulate the finest cells, then the margins.
         np.cumsum(
@@ -113,10 +114,18 @@ def score_table(
         grid_counts[figure] = flat[:, -1]
         # mode="clip" lets take write straight into the table (with "raise" it buffers a copy).
         np.take(flat, columns, axis=0, out=cumulative[figure], mode="clip")
-        # The mean comes from the unrounded values: their sum beside the histogram.
-        total = np.bincount(cells, weights=np.nan_to_num(values), minlength=finest)
-        sums[figure] = grid.with_margins(total.reshape(grid.finest_shape)).ravel()[columns]
-    return _summarised("score", figures, grid_counts, cumulative, sums)
+    return _summarised("score", figures, grid_counts, cumulative, _sums(by_figure, cells, grid, columns))
+
+
+def _sums(
+    by_figure: npt.NDArray[np.float64], cells: CellArray, grid: CohortGrid, columns: CellArray
+) -> FloatArray:
+    """Return (figures, columns): the sum of each figure's unrounded values, the means' exact basis."""
+    finest = int(np.prod(grid.finest_shape))
+    totals = [np.bincount(cells, weights=np.nan_to_num(values), minlength=finest) for values in by_figure]
+    per_cell = np.array(totals, np.float64).reshape(len(by_figure), *grid.finest_shape)
+    extended = grid.with_margins(np.moveaxis(per_cell, 0, -1))
+    return np.ascontiguousarray(extended.reshape(grid.size, len(by_figure))[columns].T)
 
 
 def level_table(
