@@ -211,7 +211,10 @@ class Snapshot:
     cohorts: Mapping[CohortKey, CohortStats]
 
     def percentile_rank(self, key: CohortKey, figure: str, value: float) -> float | None:
-        """Return a value's mid-rank percentile in a cohort's figure; None when withheld or unknown."""
+        """Return a value's mid-rank percentile in a cohort's figure; None when withheld or unknown.
+
+        A value outside 0–5 (or a fractional level) is refused with ValueError.
+        """
         cohort = self.cohorts.get(key)
         histogram = cohort.histograms.get(figure) if cohort is not None else None
         return None if histogram is None else percentile_rank(histogram, value, kind_of(figure))

@@ -224,7 +224,7 @@ def to_dense(sparse: SparseHistogram, kind: Kind) -> npt.NDArray[np.int64]:
 
 
 def percentile_rank(sparse: SparseHistogram, value: float, kind: Kind) -> float:
-    """Return the mid-rank percentile (0–100) of a value among a sparse histogram's, at bin precision."""
+    """Return a value's mid-rank percentile, 100 × (below + equal / 2) / n, at bin precision (0–100)."""
     position = bin_of(value, kind)
     below = sum(count for index, count in sparse if index < position)
     equal = sum(count for index, count in sparse if index == position)
