@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -10,10 +11,11 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import SecretStr
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.auth import Access, Principal
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -57,6 +59,17 @@ async def get_reader(
 
 
 Reader = Annotated[Principal, Depends(get_reader)]
+
+
+def require_operator(request: Request, credentials: Credentials) -> None:
+    """Let only the platform operator through (the service's admin token)."""
+    if credentials is None:
+        raise Unauthorized("A bearer token is required.")
+    expected: SecretStr | None = request.app.state.operator_token
+    if expected is None:
+        raise Forbidden("No operator token is configured on this service.")
+    if not hmac.compare_digest(credentials.credentials.encode(), expected.get_secret_value().encode()):
+        raise Unauthorized("The bearer token is not valid.")
 
 
 class CorrelationMiddleware(BaseHTTPMiddleware):
@@ -110,10 +123,12 @@ def create_service_app(
     runtime: ServiceRuntime[Any],
     registry: CollectorRegistry,
     access: Access | None,
+    operator_token: SecretStr | None = None,
     title: str,
     description: str,
     routers: list[APIRouter],
     on_start: Callable[[], Awaitable[None]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """Assemble a service's FastAPI app under its own prefix, its lifespan owning the runtime."""
     prefix = f"/{runtime.name}"
@@ -123,7 +138,11 @@ def create_service_app(
         async with runtime.running():
             if on_start is not None:
                 await on_start()
-            yield
+            try:
+                yield
+            finally:
+                if on_stop is not None:
+                    await on_stop()
 
     app = FastAPI(
         title=title,
@@ -142,4 +161,5 @@ def create_service_app(
         app.include_router(router, prefix=prefix)
     app.state.runtime = runtime
     app.state.access = access
+    app.state.operator_token = operator_token
     return app

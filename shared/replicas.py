@@ -12,7 +12,7 @@ from shared.auth import Access, TokenVerifier, load_public_key
 from shared.events.contracts.assessment import ApiKeyRevoked
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.handling import PermanentError, model_version
-from shared.model.schema import MaturityModel
+from shared.model.schema import MaturityModel, version_key
 from shared.model.validation import InvalidModel, parse_model
 from shared.settings import ServiceSettings
 
@@ -27,6 +27,9 @@ class ModelVersions(Protocol):
 
     async def get(self, model_id: str, version: str) -> MaturityModel | None:
         """Return a version, or None if no `model.published` event told us about it."""
+
+    async def latest(self, model_id: str) -> MaturityModel | None:
+        """Return the highest release of a model (a pre-release only when there is no release)."""
 
 
 class RevokedKeys(Protocol):
@@ -95,3 +98,9 @@ def consumer_access(settings: ServiceSettings, unit_of_work: Callable[[], KeepsR
     if not keys:
         logger.warning("no DIMM_JWT_PUBLIC_KEY: every API call will be refused with 401")
     return Access(TokenVerifier(keys, issuer=settings.jwt_issuer), CopiedRevocations(unit_of_work))
+
+
+def newest(models: list[MaturityModel]) -> MaturityModel | None:
+    """Return the highest release, or the highest pre-release when there is no release."""
+    releases = [m for m in models if "-" not in m.version] or models
+    return max(releases, key=lambda m: version_key(m.version), default=None)

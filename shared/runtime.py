@@ -152,6 +152,10 @@ class ServiceRuntime(Generic[U]):
         """Return a new unit of work of the service (between start and stop)."""
         return self._unit_of_work(self.storage())
 
+    def lease(self, name: str) -> Lease:
+        """Return a lease in the service's database, for work one replica at a time must do."""
+        return Lease(self.db[LEASES_COLLECTION], name, ttl_seconds=self.settings.relay_lease_seconds)
+
     def events_committed(self) -> None:
         """Wake the relay after a transaction that staged events has committed."""
         if self._relay is not None:

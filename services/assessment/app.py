@@ -17,6 +17,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
         runtime=deps.runtime,
         registry=deps.registry,
         access=deps.access,
+        operator_token=deps.settings.admin_token,
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
         routers=[accounts.router, organisations.router, diagnostics.router, catalogue.router, http.router],

@@ -6,13 +6,20 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from services.benchmark.adapters.unit_of_work import MongoBenchmarkUnitOfWork
+from services.benchmark.adapters.unit_of_work import MongoBenchmarkUnitOfWork, ensure_indexes
 from services.benchmark.entrypoints.consumers import subscription
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from services.benchmark.settings import BenchmarkSettings
+from shared.adapters.replicas import ModelCache
 from shared.auth import Access
+from shared.events.contracts.benchmark import SnapshotPublished, StudyPublished
+from shared.events.contracts.probe import BenchmarkProbeAnswered
+from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
+
+Runtime = ServiceRuntime[BenchmarkUnitOfWork]
+SCHEDULER_LEASE = "benchmark-scheduler"
 
 
 @dataclass(frozen=True)
@@ -21,15 +28,25 @@ class Dependencies:
 
     settings: BenchmarkSettings
     registry: CollectorRegistry
-    runtime: ServiceRuntime[BenchmarkUnitOfWork]
+    runtime: Runtime
     access: Access
 
 
 def bootstrap(settings: BenchmarkSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
-    runtime = ServiceRuntime(
-        settings, registry=registry, unit_of_work=MongoBenchmarkUnitOfWork, subscription=subscription()
+    models: ModelCache = {}
+
+    def unit_of_work(storage: Storage) -> BenchmarkUnitOfWork:
+        return MongoBenchmarkUnitOfWork(storage, models=models)
+
+    runtime: Runtime = ServiceRuntime(
+        settings,
+        registry=registry,
+        unit_of_work=unit_of_work,
+        subscription=subscription(),
+        index_setup=ensure_indexes,
+        publishes=(SnapshotPublished, StudyPublished, BenchmarkProbeAnswered),
     )
     return Dependencies(
         settings=settings,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from shared.model.schema import MaturityModel
 from shared.mongo import Database
 from shared.mongo_unit_of_work import SessionSource
+from shared.replicas import newest
 
 MODELS_COLLECTION = "models"
 REVOKED_KEYS_COLLECTION = "revoked_keys"
@@ -43,6 +45,15 @@ class MongoModelVersions:
         self._cache[ref] = model
         return model
 
+    async def latest(self, model_id: str) -> MaturityModel | None:
+        """Return the highest release of a model (a pre-release only when there is no release)."""
+        query = {"_id": {"$regex": f"^{re.escape(model_id)}@"}}
+        refs = [
+            doc["_id"] async for doc in self._collection.find(query, {"_id": 1}, session=self._source.session)
+        ]
+        models = [await self.get(*ref.split("@", 1)) for ref in refs]
+        return newest([m for m in models if m is not None])
+
 
 class MemoryModelVersions:
     """Model versions kept in memory, for unit tests."""
@@ -57,6 +68,10 @@ class MemoryModelVersions:
     async def get(self, model_id: str, version: str) -> MaturityModel | None:
         """Return a version, if kept."""
         return self.models.get(f"{model_id}@{version}")
+
+    async def latest(self, model_id: str) -> MaturityModel | None:
+        """Return the highest release of a model."""
+        return newest([m for m in self.models.values() if m.model_id == model_id])
 
 
 class MongoRevokedKeys:

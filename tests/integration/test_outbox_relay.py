@@ -67,7 +67,8 @@ class Replicas:
     def leases(self) -> Collection:
         return self.db[LEASES_COLLECTION]
 
-    def lease(self, *, ttl: float = 1.0) -> Lease:
+    def lease(self, *, ttl: float = 10.0) -> Lease:
+        # Longer than a takeover scan on a loaded machine (about 1 s on Tansu), so none outlives it.
         return Lease(self.leases, RELAY_LEASE, ttl_seconds=ttl)
 
     async def relay(self, lease: Lease, *, batch_size: int = 40) -> OutboxRelay:
@@ -210,6 +211,8 @@ class TestTakeover:
         await replicas.publish_behind_the_relays_back(published_then_died)
         never_published = await replicas.stage(70, 25)
 
+        # It died: its lease expires (set so here rather than waited for).
+        await replicas.leases.update_one({"_id": RELAY_LEASE}, {"$set": {"expires_at": LONG_AGO}})
         survivor = await replicas.relay(replicas.lease())
         survivor.start()
         try:

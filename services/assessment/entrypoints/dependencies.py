@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,9 +9,8 @@ from fastapi import Depends, Request
 from services.assessment.bootstrap import Dependencies
 from services.assessment.service_layer.catalogue import ModelCache
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
-from shared.errors import Forbidden, Unauthorized
 from shared.http import Caller as Caller
-from shared.http import Credentials
+from shared.http import require_operator as require_operator
 
 
 def get_dependencies(request: Request) -> Dependencies:
@@ -22,17 +20,6 @@ def get_dependencies(request: Request) -> Dependencies:
 
 
 Deps = Annotated[Dependencies, Depends(get_dependencies)]
-
-
-def require_operator(deps: Deps, credentials: Credentials) -> None:
-    """Let only the platform operator through (the admin token from settings)."""
-    if credentials is None:
-        raise Unauthorized("A bearer token is required.")
-    expected = deps.settings.admin_token
-    if expected is None:
-        raise Forbidden("No operator token is configured on this platform.")
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.get_secret_value().encode()):
-        raise Unauthorized("The bearer token is not valid.")
 
 
 def get_unit_of_work(deps: Deps) -> AssessmentUnitOfWork:

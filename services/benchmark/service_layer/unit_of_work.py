@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from services.benchmark.service_layer.ports import (
+    EntryRepository,
+    MemberRepository,
+    PlanRepository,
+    SnapshotRepository,
+    StudyRepository,
+)
 from shared.probe import ProbeAnswers
-from shared.replicas import RevokedKeys
+from shared.replicas import ModelVersions, RevokedKeys
 from shared.unit_of_work import UnitOfWork
 
 
 class BenchmarkUnitOfWork(UnitOfWork):
     """The benchmark repositories, committed with the events the changes caused."""
 
-    probe_answers: ProbeAnswers
+    members: MemberRepository
+    entries: EntryRepository
+    plans: PlanRepository
+    snapshots: SnapshotRepository
+    studies: StudyRepository
+    model_versions: ModelVersions
     revoked_keys: RevokedKeys
+    probe_answers: ProbeAnswers
