@@ -22,6 +22,7 @@ from shared.events.contracts.assessment import (
 )
 from shared.events.contracts.benchmark import (
     SNAPSHOT_EXAMPLE,
+    STUDY_EXAMPLE,
     FigureSummary,
     SnapshotPublished,
     StudyPublished,
@@ -87,20 +88,7 @@ def examples() -> list[Event]:
         AccountOpened(account_id=ACCOUNT, plan="free", opened_at=NOW),
         AccountPlanChanged(account_id=ACCOUNT, plan="premium", previous_plan="free", changed_at=NOW),
         SnapshotPublished.model_validate(SNAPSHOT_EXAMPLE),
-        StudyPublished(
-            study_id="std_c0ffee00",
-            title="Étude nationale sur la digitalisation des bailleurs sociaux",
-            sector="logement-social",
-            model_id="dimm",
-            model_version="2.0.0",
-            opens_at=NOW,
-            closes_at=NOW,
-            published_at=NOW,
-            participants=42,
-            min_cohort_size=5,
-            results=[FIGURE],
-            comparison=[FIGURE],
-        ),
+        StudyPublished.model_validate(STUDY_EXAMPLE),
         DiagnosticScoringFailed(
             diagnostic_id=DIAGNOSTIC, organisation_id=ORG, account_id=ACCOUNT, reason="waited", failed_at=NOW
         ),

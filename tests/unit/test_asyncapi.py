@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from dimm.platform import build_service
+from shared.events.contracts.benchmark import (
+    SNAPSHOT_EXAMPLE,
+    STUDY_EXAMPLE,
+    SnapshotPublished,
+    StudyPublished,
+)
 from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored
 
 
@@ -32,3 +38,12 @@ class TestAsyncApi:
             "dimm.assessment.account.plan_changed.v1",
         } <= set(channels)
         assert {c["address"] for c in channels.values()} >= {"dimm.assessment.events", "dimm.scoring.events"}
+
+    def test_the_benchmark_documents_its_snapshot_and_study_events_with_valid_examples(self) -> None:
+        document = _document("benchmark")
+        for event, example in ((SnapshotPublished, SNAPSHOT_EXAMPLE), (StudyPublished, STUDY_EXAMPLE)):
+            assert event.event_type in document["channels"]
+            [documented] = document["components"]["schemas"][event.__name__]["examples"]
+            assert event.model_validate(documented) == event.model_validate(example)
+        addresses = {c["address"] for c in document["channels"].values()}
+        assert {"dimm.benchmark.events", "dimm.assessment.events", "dimm.scoring.events"} <= addresses

@@ -20,7 +20,6 @@ from services.benchmark.entrypoints.schemas import (
 )
 from services.benchmark.service_layer import contribution, positions
 from services.benchmark.service_layer.snapshots import DEFAULT_MODEL
-from shared.errors import NotFound
 from shared.http import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["benchmark"])
@@ -89,7 +88,4 @@ async def latest_snapshot(
     caller: Caller, uow: UoW, model_id: Annotated[str, Query(max_length=64)] = DEFAULT_MODEL
 ) -> SnapshotView:
     """The snapshot the figures come from: its date, its model version and its k."""
-    record = await uow.snapshots.latest(model_id)
-    if record is None:
-        raise NotFound("No snapshot has been published yet.")
-    return SnapshotView.of(record)
+    return SnapshotView.of(await positions.latest_snapshot(model_id, uow=uow))

@@ -149,3 +149,11 @@ async def cohort(
     if found is None:
         raise NotFound("No organisation of the snapshot is in this cohort.")
     return snapshot, found
+
+
+async def latest_snapshot(model_id: str, *, uow: BenchmarkUnitOfWork) -> SnapshotRecord:
+    """Return the snapshot the figures come from, or raise NotFound before the first one."""
+    record = await uow.snapshots.latest(model_id)
+    if record is None:
+        raise NotFound("No snapshot has been published yet; the first comes with the schedule.")
+    return record

@@ -102,9 +102,45 @@ class SnapshotPublished(Event):
     cohorts: list[CohortSummary]
 
 
+STUDY_EXAMPLE: dict[str, Any] = {
+    "study_id": "std_4f2a9c1e7b30",
+    "title": "Étude nationale sur la digitalisation des bailleurs sociaux",
+    "sector": "logement-social",
+    "model_id": "dimm",
+    "model_version": "2.0.0",
+    "opens_at": "2026-09-01T00:00:00Z",
+    "closes_at": "2026-11-30T23:59:59Z",
+    "published_at": "2026-12-02T10:00:00Z",
+    "participants": 42,
+    "min_cohort_size": 5,
+    "results": [
+        {
+            "figure": "overall",
+            "organisations": 42,
+            "mean": 2.31,
+            "quartiles": [1.84, 2.27, 2.79],
+            "deciles": [1.41, 1.72, 1.9, 2.08, 2.27, 2.44, 2.66, 2.93, 3.25],
+            "bands": [0.02, 0.31, 0.48, 0.17, 0.02],
+        }
+    ],
+    "comparison": [
+        {
+            "figure": "overall",
+            "organisations": 1240,
+            "mean": 2.46,
+            "quartiles": [1.97, 2.44, 2.95],
+            "bands": [0.03, 0.24, 0.45, 0.24, 0.04],
+        }
+    ],
+}
+
+
 class StudyPublished(Event):
     """Emitted when a national sector study is published, with its aggregated results only."""
 
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, STUDY_EXAMPLE)]}
+    )
     event_type = "dimm.benchmark.study.published.v1"
 
     study_id: str
