@@ -149,6 +149,15 @@ class TestBenchmark:
         assert "min" not in overall
         assert "max" not in overall
 
+        ranked = await http.get(
+            f"{B1}/cohorts",
+            params={"figure": "overall", "score": 2.5},
+            headers=_headers(PREMIUM, "premium"),
+        )
+        assert ranked.status_code == 200, ranked.text
+        [overall_rank] = [f for f in ranked.json()["figures"] if f["figure"] == "overall"]
+        assert 0 < overall_rank["own_percentile_rank"] < 100
+
         free = _headers(FREE, "free")
         position = await http.get(f"{B1}/organisations/{orgs['free'][0]}/position", headers=free)
         assert position.status_code == 200, position.text

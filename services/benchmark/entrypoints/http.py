@@ -76,10 +76,19 @@ async def get_cohort(
     size_band: Code = None,
     region: Code = None,
     model_id: Annotated[str, Query(max_length=64)] = DEFAULT_MODEL,
+    figure: Annotated[str | None, Query(max_length=64, description="With `score`: rank it.")] = None,
+    score: Annotated[
+        float | None, Query(ge=0, le=5, description="A value whose percentile rank to give.")
+    ] = None,
 ) -> CohortView:
-    """Any cohort of the current snapshot (premium); leave a dimension out for all its values."""
+    """Any cohort of the current snapshot (premium); leave a dimension out for all its values.
+
+    With `figure` and `score`, the figure also says where that score would stand (percentile rank).
+    """
     key = cohort_key(assurance, sector, size_band, region)
     _, stats = await positions.cohort(caller, key, model_id=model_id, uow=uow)
+    if figure is not None and score is not None:
+        return CohortView.placed(positions.place(stats, {figure: score}))
     return CohortView.of(stats)
 
 
