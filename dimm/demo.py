@@ -184,8 +184,12 @@ async def seed(
         async with gate:
             return await _organisation(http, auth, demo, known.get(demo.name))
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(demo)) for demo in ORGANISATIONS]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(demo)) for demo in ORGANISATIONS]
+    except ExceptionGroup as failed:
+        # The first failure cancels the other organisations: it is the run's failure.
+        raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
 
 
