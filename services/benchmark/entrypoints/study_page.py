@@ -95,6 +95,15 @@ def band_chart(rows: list[tuple[str, FigureStats]]) -> str:
     )
 
 
+def band_legend() -> str:
+    """Name each score band's colour: the distribution chart is read by it."""
+    items = "".join(
+        f'<span style="background:{colour}"></span>{band} à {band + 1}'
+        for band, colour in enumerate(BAND_COLOURS)
+    )
+    return f'<p class="legend">Tranches de score :{items}</p>'
+
+
 def _rows(
     results: CohortStats, comparison: CohortStats | None, prefix: str, names: dict[str, str]
 ) -> list[tuple[str, FigureStats | None, FigureStats | None]]:
@@ -143,7 +152,7 @@ publié le {published.published_at:%d/%m/%Y}</p>
 <div class="card">{legend}{quartile_chart(main)}
 <p class="meta">Chaque barre va du premier au troisième quartile ; le trait épais marque la médiane (scores sur 5).</p></div>
 <h2>Répartition des participants par tranche de score</h2>
-<div class="card">{band_chart(bands)}</div>
+<div class="card">{band_legend()}{band_chart(bands)}</div>
 <h2>Groupements</h2>
 <div class="card">{_table(_rows(published.results, published.comparison, "groupement:", names))}</div>
 <h2>Indicateurs (niveaux de 0 à 5)</h2>
