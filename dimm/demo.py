@@ -21,8 +21,9 @@ from dimm.demo_http import check as check
 
 V1 = "/assessment/v1"
 DEMO_FILE = "demo.json"
-#: Organisations seeded at once: each answers its diagnostic in order, so they do not collide.
-CONCURRENCY = 6
+#: Organisations seeded at once; each answers its own diagnostic in order, so they never collide.
+#: Measured on 2 cores: 2 at once took 122 s, 6 took 43 s, 12 took 38 s, 20 no less.
+CONCURRENCY = 10
 
 
 def demo_state(data_dir: Path) -> Path:
@@ -116,7 +117,8 @@ async def _diagnostic(
         f"{V1}/organisations/{organisation_id}/diagnostics", json={"scope": demo.scope}, headers=auth
     )
     diag = await check(opened, "open")
-    diagnostic_id, maturity, offsets = diag["diagnostic_id"], demo.maturity - 0.7 * past, lever_offsets(rng)
+    diagnostic_id, offsets = diag["diagnostic_id"], lever_offsets(rng)
+    maturity = demo.maturity - (0.7 if past else 0.0)
     given: dict[str, int] = {}
     for who in demo.respondents:
         given = levels(rng, maturity, offsets, diag["indicators"])
@@ -213,12 +215,12 @@ async def run_demo(http: httpx.AsyncClient, operator_token: str, data_dir: Path)
     seeded = await seed(http, auth)
     showcase = next(s for s in seeded if s.demo is SHOWCASE)
     created = any(s.created for s in seeded)
-    study_id, study_created = await benchmark_demo(http, operator, auth, seeded, changed=created)
+    study_id, study_moved = await benchmark_demo(http, operator, auth, seeded, changed=created)
     _remember(data_dir, complete=True)
     return DemoLinks(
         token=token,
         report=f"/scoring/v1/diagnostics/{showcase.diagnostic_id}/report?access_token={token}",
         study=f"/benchmark/v1/studies/{study_id}/results.html",
-        created=created or study_created,
+        created=created or study_moved,
         seconds=time.monotonic() - started,
     )
