@@ -17,10 +17,13 @@ import pytest
 from PIL import Image
 
 from services.benchmark.adapters.memory import MemoryBenchmarkUnitOfWork
+from services.benchmark.domain.publications import StudyResults
+from services.benchmark.domain.studies import Study
 from services.benchmark.entrypoints.study_page import ALL_COLOUR, BAND_COLOURS, SECTOR_COLOUR, render_results
 from services.benchmark.service_layer import consuming, studies
 from shared.auth import SCOPES, Principal
 from shared.model.editions import shipped_edition
+from shared.model.schema import MaturityModel
 from tests.unit.benchmark.events import T0, registered, scored
 
 K = 5
@@ -54,8 +57,8 @@ async def _organisations(
     return ids
 
 
-async def _page() -> str:
-    """Run a study of 8 social landlords among 20 organisations in memory, and render its results."""
+async def _published() -> tuple[Study, StudyResults, MaturityModel]:
+    """Run a study of 8 social landlords among 20 organisations in memory, closed before its date."""
     uow = MemoryBenchmarkUnitOfWork()
     await uow.model_versions.keep(MODEL)
     participants = await _organisations(uow, "logement-social", 8, 2.2)
@@ -77,13 +80,19 @@ async def _page() -> str:
     await studies.close_study(study.study_id, uow=uow)
     await studies.publish(study.study_id, uow=uow, min_cohort_size=K)
     found, published = await studies.results(study.study_id, uow=uow)
-    return render_results(found, published, await studies.model_of(found, uow=uow))
+    return found, published, await studies.model_of(found, uow=uow)
 
 
 @pytest.fixture(scope="module")
-def page() -> str:
-    """Return the rendered results page of the study (the in-memory unit of work needs no loop of its own)."""
-    return asyncio.run(_page())
+def study() -> tuple[Study, StudyResults, MaturityModel]:
+    """Return a published study (the in-memory unit of work needs no event loop of its own)."""
+    return asyncio.run(_published())
+
+
+@pytest.fixture(scope="module")
+def page(study: tuple[Study, StudyResults, MaturityModel]) -> str:
+    """Return the study's rendered results page."""
+    return render_results(*study)
 
 
 class TestContent:
@@ -95,6 +104,12 @@ class TestContent:
         assert html.escape(TITLE) in page
         assert "<2026>" not in page
         assert "8 organisations participantes" in page
+
+    def test_the_period_ends_when_the_study_closed(
+        self, study: tuple[Study, StudyResults, MaturityModel], page: str
+    ) -> None:
+        found = study[0]
+        assert f"au {min(found.status_at['closed'], found.closes_at):%d/%m/%Y}" in page
 
     def test_every_band_colour_is_named_in_a_legend(self, page: str) -> None:
         for band, colour in enumerate(BAND_COLOURS):
