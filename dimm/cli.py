@@ -16,7 +16,7 @@ import typer
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 
-from dimm.demo import demo_state
+from dimm.demo import demo_complete
 from dimm.embedded import EmbeddedStack, StackError
 from dimm.model_cli import app as model_app
 from shared.auth import generate_key_pair, load_private_key
@@ -73,30 +73,32 @@ def _signing_keys(data_dir: Path) -> None:
 
 def _first_demo(base: str, data_dir: Path) -> None:
     """On a fresh embedded database, wait for the platform and seed the demo (`dimm demo`)."""
-    from dimm.demo import DemoError, run_demo
+    from dimm.demo import DemoError, DemoLinks, run_demo
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if all(
                 httpx.get(f"{base}/{s}/readyz", timeout=2).status_code == 200
-                for s in ("assessment", "scoring")
+                for s in ("assessment", "scoring", "benchmark")
             ):
                 break
         except httpx.TransportError:
             pass
         time.sleep(0.5)
 
-    async def seed() -> str:
+    async def seed() -> DemoLinks:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            return (await run_demo(http, _admin_token(data_dir), data_dir))[1]
+            return await run_demo(http, _admin_token(data_dir), data_dir)
 
     try:
-        report = asyncio.run(seed())
+        links = asyncio.run(seed())
     except (DemoError, httpx.TransportError) as exc:
         logger.warning("the demo could not be created: %s", exc)
         return
-    typer.echo(f"\nDemo data created. A report to open in a browser:\n  {base}{report}")
+    typer.echo(f"\nDemo data created in {links.seconds:.0f} s. To open in a browser:")
+    typer.echo(f"  a report with its peers: {base}{links.report}")
+    typer.echo(f"  a national study:        {base}{links.study}")
 
 
 @app.command()
@@ -134,7 +136,7 @@ def up(
         for name in SERVICES:
             typer.echo(f"  {name:<11} {base}/{name}/docs")
         typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
-        if "secantus" in stack.processes and not demo_state(data_dir).exists():
+        if "secantus" in stack.processes and not demo_complete(data_dir):
             threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
         uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=30)
     except StackError as exc:
@@ -220,21 +222,22 @@ def demo(
     ] = None,
     data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
 ) -> None:
-    """Create (once) a demo account with scored diagnostics, then print a token and a report to open."""
-    from dimm.demo import DemoError, run_demo
+    """Create (once) a premium demo account, its organisations, a benchmark and a study; print the links."""
+    from dimm.demo import DemoError, DemoLinks, run_demo
 
-    async def seed() -> tuple[str, str, bool]:
+    async def seed() -> DemoLinks:
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:
             return await run_demo(http, token or _admin_token(data_dir), data_dir)
 
     try:
-        access, report, created = asyncio.run(seed())
+        links = asyncio.run(seed())
     except (DemoError, httpx.TransportError) as exc:
         typer.echo(f"FAILED: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo("demo data created" if created else "demo data already there")
-    typer.echo(f"  access token (valid 15 min): {access}")
-    typer.echo(f"  report (open it in a browser): {url}{report}")
+    typer.echo(f"demo data {'created' if links.created else 'already there'} ({links.seconds:.0f} s)")
+    typer.echo(f"  access token (valid 15 min): {links.token}")
+    typer.echo(f"  report (open it in a browser): {url}{links.report}")
+    typer.echo(f"  national study results: {url}{links.study}")
 
 
 @bench_app.command("bus")

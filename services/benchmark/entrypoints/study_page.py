@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from services.benchmark.domain.publications import StudyResults
@@ -36,6 +37,11 @@ def _names(model: MaturityModel) -> dict[str, str]:
             for indicator in groupement.indicators:
                 names[f"indicator:{indicator.code}"] = f"{indicator.code} — {indicator.name}"
     return names
+
+
+def period_end(study: Study) -> datetime:
+    """Return when the diagnostics stopped counting: the closing date, or the day the study was closed sooner."""
+    return min(study.closes_at, study.status_at.get("closed", study.closes_at))
 
 
 def _x(score: float) -> float:
@@ -95,6 +101,15 @@ def band_chart(rows: list[tuple[str, FigureStats]]) -> str:
     )
 
 
+def band_legend() -> str:
+    """Name each score band's colour: the distribution chart is read by it."""
+    items = "".join(
+        f'<span style="background:{colour}"></span>{band} à {band + 1}'
+        for band, colour in enumerate(BAND_COLOURS)
+    )
+    return f'<p class="legend">Tranches de score :{items}</p>'
+
+
 def _rows(
     results: CohortStats, comparison: CohortStats | None, prefix: str, names: dict[str, str]
 ) -> list[tuple[str, FigureStats | None, FigureStats | None]]:
@@ -137,13 +152,13 @@ def render_results(study: Study, published: StudyResults, model: MaturityModel) 
 <body><main>
 <h1>{escape(study.title)}</h1>
 <p class="meta">Secteur : {escape(sector)} · {published.participants} organisations participantes ·
-diagnostics évalués du {study.opens_at:%d/%m/%Y} au {study.closes_at:%d/%m/%Y} · modèle {escape(study.model_id)} {escape(study.model_version)} ·
+diagnostics évalués du {study.opens_at:%d/%m/%Y} au {period_end(study):%d/%m/%Y} · modèle {escape(study.model_id)} {escape(study.model_version)} ·
 publié le {published.published_at:%d/%m/%Y}</p>
 <h2>Les participants face à toutes les organisations</h2>
 <div class="card">{legend}{quartile_chart(main)}
 <p class="meta">Chaque barre va du premier au troisième quartile ; le trait épais marque la médiane (scores sur 5).</p></div>
 <h2>Répartition des participants par tranche de score</h2>
-<div class="card">{band_chart(bands)}</div>
+<div class="card">{band_legend()}{band_chart(bands)}</div>
 <h2>Groupements</h2>
 <div class="card">{_table(_rows(published.results, published.comparison, "groupement:", names))}</div>
 <h2>Indicateurs (niveaux de 0 à 5)</h2>
