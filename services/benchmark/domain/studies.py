@@ -78,9 +78,14 @@ class Study(Aggregate):
         """Tell whether the schedule should close it."""
         return self.status == "open" and now >= self.closes_at
 
+    @property
+    def period_end(self) -> datetime:
+        """Return when diagnostics stop counting: the closing date, or the day it was closed sooner."""
+        return min(self.closes_at, self.status_at.get("closed", self.closes_at))
+
     def counts(self, scored_at: datetime) -> bool:
         """Tell whether a diagnostic scored at this time falls within the study's period."""
-        return self.opens_at <= scored_at <= min(self.closes_at, self.status_at.get("closed", self.closes_at))
+        return self.opens_at <= scored_at <= self.period_end
 
     def ready_to_publish(self, participants: int, *, min_cohort_size: int) -> None:
         """Refuse to publish before the close or with too few participants to show anything."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from services.benchmark.domain.publications import StudyResults
@@ -37,11 +36,6 @@ def _names(model: MaturityModel) -> dict[str, str]:
             for indicator in groupement.indicators:
                 names[f"indicator:{indicator.code}"] = f"{indicator.code} — {indicator.name}"
     return names
-
-
-def period_end(study: Study) -> datetime:
-    """Return when the diagnostics stopped counting: the closing date, or the day the study was closed sooner."""
-    return min(study.closes_at, study.status_at.get("closed", study.closes_at))
 
 
 def _x(score: float) -> float:
@@ -152,7 +146,7 @@ def render_results(study: Study, published: StudyResults, model: MaturityModel) 
 <body><main>
 <h1>{escape(study.title)}</h1>
 <p class="meta">Secteur : {escape(sector)} · {published.participants} organisations participantes ·
-diagnostics évalués du {study.opens_at:%d/%m/%Y} au {period_end(study):%d/%m/%Y} · modèle {escape(study.model_id)} {escape(study.model_version)} ·
+diagnostics évalués du {study.opens_at:%d/%m/%Y} au {study.period_end:%d/%m/%Y} · modèle {escape(study.model_id)} {escape(study.model_version)} ·
 publié le {published.published_at:%d/%m/%Y}</p>
 <h2>Les participants face à toutes les organisations</h2>
 <div class="card">{legend}{quartile_chart(main)}
