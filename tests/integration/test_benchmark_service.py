@@ -171,10 +171,13 @@ class TestBenchmark:
         cohort = await http.get(f"{B1}/cohorts", params={"sector": "commerce"}, headers=free)
         assert cohort.status_code == 403
 
-        records = await records_with_subject(backend, events_topic("benchmark"), "dimm@2.0.0")
-        event = build_registry().payload(decode(records[-1].headers, records[-1].value))
-        assert isinstance(event, SnapshotPublished)
-        assert RUN not in records[-1].value.decode()
+        snapshot_id = taken.json()["snapshot_id"]
+        records = await records_with_subject(backend, events_topic("benchmark"), "dimm@2.0.0", expected=3)
+        parts = [build_registry().payload(decode(r.headers, r.value)) for r in records]
+        mine = [p for p in parts if isinstance(p, SnapshotPublished) and p.snapshot_id == snapshot_id]
+        assert mine
+        assert sorted(p.part for p in mine) == list(range(1, mine[0].parts + 1))
+        assert all(RUN not in r.value.decode() for r in records)
 
     async def test_erasure_and_opt_out_leave_the_next_snapshot_and_new_scores_wait_for_it(
         self, http: httpx.AsyncClient, benchmark: FastAPI, backend: Backend

@@ -74,23 +74,31 @@ class SnapshotRecord(Aggregate):
             snapshot.organisations,
             snapshot,
         )
-        record.record(
-            SnapshotPublished(
-                snapshot_id=snapshot_id,
-                model_id=model_id,
-                model_version=model_version,
-                taken_at=at,
-                min_cohort_size=snapshot.min_cohort_size,
-                organisations=snapshot.organisations,
-                cohorts=[
-                    cohort_summary(c, figures=EVENT_FIGURES)
-                    for key, c in sorted(snapshot.cohorts.items(), key=lambda kv: kv[0].sort_key)
-                    if key.assurance == "all"
-                ],
-            ),
-            subject=f"{model_id}@{model_version}",
-        )
+        parts = _parts(snapshot)
+        for number, cohorts in enumerate(parts, start=1):
+            record.record(
+                SnapshotPublished(
+                    snapshot_id=snapshot_id,
+                    model_id=model_id,
+                    model_version=model_version,
+                    taken_at=at,
+                    min_cohort_size=snapshot.min_cohort_size,
+                    organisations=snapshot.organisations,
+                    cohorts=[cohort_summary(c, figures=EVENT_FIGURES) for c in cohorts],
+                    part=number,
+                    parts=len(parts),
+                ),
+                subject=f"{model_id}@{model_version}",
+            )
         return record
+
+
+def _parts(snapshot: Snapshot) -> list[list[CohortStats]]:
+    """Split the cohorts of assurance `all` by sector (every sector's first), small enough for a record."""
+    by_sector: dict[str | None, list[CohortStats]] = {None: []}
+    for key in sorted((k for k in snapshot.cohorts if k.assurance == "all"), key=lambda k: k.sort_key):
+        by_sector.setdefault(key.sector, []).append(snapshot.cohorts[key])
+    return list(by_sector.values())
 
 
 @dataclass(frozen=True)

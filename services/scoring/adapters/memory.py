@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -83,6 +84,15 @@ class MemoryPeerCohortRepository:
     async def replace(self, snapshot: PeerSnapshot) -> None:
         """Keep a snapshot's cohorts instead of those kept for its model version."""
         self.snapshots[(snapshot.model_id, snapshot.model_version)] = snapshot
+
+    async def extend(self, snapshot: PeerSnapshot) -> None:
+        """Add another part's cohorts to the snapshot kept."""
+        kept = self.snapshots[(snapshot.model_id, snapshot.model_version)]
+        known = {c.key for c in kept.cohorts}
+        added = tuple(c for c in snapshot.cohorts if c.key not in known)
+        self.snapshots[(snapshot.model_id, snapshot.model_version)] = replace(
+            kept, cohorts=kept.cohorts + added
+        )
 
     async def around(
         self, model_id: str, model_version: str, *, profile: Mapping[str, str]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReplaceOne
 
 from services.scoring.domain.peers import DIMENSIONS, PeerCohort, PeerFigure, PeerSnapshot
 from shared.mongo import Database
@@ -31,7 +31,11 @@ def _header_to_document(snapshot: PeerSnapshot) -> dict[str, Any]:
 
 
 def _cohort_to_document(snapshot: PeerSnapshot, cohort: PeerCohort) -> dict[str, Any]:
+    key = "|".join(
+        value or "*" for value in (cohort.assurance, cohort.sector, cohort.size_band, cohort.region)
+    )
     return {
+        "_id": f"{_ref(snapshot.model_id, snapshot.model_version)}|{key}",
         "kind": COHORT,
         "model_id": snapshot.model_id,
         "model_version": snapshot.model_version,
@@ -93,6 +97,15 @@ class MongoPeerCohortRepository:
         documents = [_header_to_document(snapshot)]
         documents += [_cohort_to_document(snapshot, c) for c in snapshot.cohorts]
         await self._collection.insert_many(documents, session=session)
+
+    async def extend(self, snapshot: PeerSnapshot) -> None:
+        """Add another part's cohorts to the snapshot kept (a part seen again changes nothing)."""
+        documents = [_cohort_to_document(snapshot, c) for c in snapshot.cohorts]
+        if documents:
+            await self._collection.bulk_write(
+                [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents],
+                session=self._source.session,
+            )
 
     async def around(
         self, model_id: str, model_version: str, *, profile: Mapping[str, str]

@@ -64,6 +64,11 @@ class PeerCohort:
         }
 
     @property
+    def key(self) -> tuple[str, str | None, str | None, str | None]:
+        """Identify the cohort within its snapshot."""
+        return (self.assurance, self.sector, self.size_band, self.region)
+
+    @property
     def shown(self) -> bool:
         """Tell whether the cohort may be compared with: not withheld, and it has an overall figure."""
         return not self.withheld and self.figure(OVERALL) is not None
@@ -161,4 +166,9 @@ def may_compare(plan: str) -> bool:
 
 def newer(snapshot: PeerSnapshot, kept_taken_at: datetime | None) -> bool:
     """Tell whether a snapshot should replace the one kept (taken at `kept_taken_at`, if any)."""
-    return kept_taken_at is None or snapshot.taken_at >= kept_taken_at
+    return kept_taken_at is None or snapshot.taken_at > kept_taken_at
+
+
+def same(snapshot: PeerSnapshot, kept_taken_at: datetime | None) -> bool:
+    """Tell whether a snapshot part belongs to the snapshot kept: its cohorts complete it."""
+    return kept_taken_at is not None and snapshot.taken_at == kept_taken_at

@@ -11,6 +11,7 @@ from services.scoring.domain.peers import (
     compare,
     may_compare,
     newer,
+    same,
 )
 from services.scoring.domain.scorecards import ScoredDiagnostic
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
@@ -21,9 +22,16 @@ logger = logging.getLogger(__name__)
 
 
 async def keep_snapshot(event: SnapshotPublished, uow: ScoringUnitOfWork) -> None:
-    """Keep a snapshot's cohorts instead of the previous snapshot's; ignore one older than that."""
+    """Keep a snapshot's cohorts instead of the previous snapshot's; ignore one older than that.
+
+    A snapshot travels in parts: the first part of a newer snapshot replaces what is kept, the
+    next parts of the same snapshot add their cohorts to it.
+    """
     snapshot = PeerSnapshot.of(event)
     kept = await uow.peer_cohorts.taken_at(snapshot.model_id, snapshot.model_version)
+    if same(snapshot, kept):
+        await uow.peer_cohorts.extend(snapshot)
+        return
     if not newer(snapshot, kept):
         # Snapshots of one model may travel on several partitions: a late one must not win.
         logger.info(

@@ -38,6 +38,9 @@ class PeerCohortRepository(Protocol):
     async def replace(self, snapshot: PeerSnapshot) -> None:
         """Keep a snapshot's cohorts instead of those kept for its model version."""
 
+    async def extend(self, snapshot: PeerSnapshot) -> None:
+        """Add another part's cohorts to the snapshot kept (a part seen again changes nothing)."""
+
     async def around(
         self, model_id: str, model_version: str, *, profile: Mapping[str, str]
     ) -> PeerSnapshot | None:

@@ -54,6 +54,8 @@ SNAPSHOT_EXAMPLE: dict[str, Any] = {
     "taken_at": "2026-11-29T02:00:00Z",
     "min_cohort_size": 5,
     "organisations": 1240,
+    "part": 2,
+    "parts": 14,
     "cohorts": [
         {
             "assurance": "all",
@@ -86,7 +88,12 @@ SNAPSHOT_EXAMPLE: dict[str, Any] = {
 
 
 class SnapshotPublished(Event):
-    """Emitted when a benchmark snapshot is published: overall and lever figures of every cohort."""
+    """Emitted in parts when a benchmark snapshot is published: overall and lever figures of its cohorts.
+
+    A snapshot's cohorts travel in `parts` events (the cohorts of every sector together first,
+    then one part per sector), so no record outgrows what a broker accepts; all parts share the
+    snapshot's id and date, and the subject `model@version` keeps them in order.
+    """
 
     model_config = ConfigDict(
         frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, SNAPSHOT_EXAMPLE)]}
@@ -100,6 +107,8 @@ class SnapshotPublished(Event):
     min_cohort_size: int
     organisations: int
     cohorts: list[CohortSummary]
+    part: int = Field(1, ge=1, description="Which part of the snapshot this is (a compatible addition).")
+    parts: int = Field(1, ge=1, description="How many parts the snapshot has.")
 
 
 STUDY_EXAMPLE: dict[str, Any] = {
