@@ -274,6 +274,17 @@ def bench_scoring(
     run_scoring_bench(events=events, echo=typer.echo)
 
 
+@bench_app.command("benchmark")
+def bench_benchmark(
+    events: Annotated[int, typer.Option(help="Scored events sent to the running benchmark service.")] = 2000,
+    queries: Annotated[int, typer.Option(help="Timed queries of each kind per snapshot.")] = 200,
+) -> None:
+    """Build snapshots in memory and through the database, query cohorts at 1k and 1M, count updates."""
+    from dimm.bench.benchmark import run_benchmark_bench
+
+    run_benchmark_bench(events=events, queries=queries, echo=typer.echo)
+
+
 def main() -> None:
     """Run the command line."""
     app()
