@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from bson import Binary
+
 from services.benchmark.domain.cohorts import CohortKey
 from services.benchmark.domain.entries import ScoredEntry
+from services.benchmark.domain.figures import kind_of
 from services.benchmark.domain.members import Member
 from services.benchmark.domain.snapshots import CohortStats, FigureStats
+from services.benchmark.domain.statistics import Histograms, SparseHistogram, bins_of, to_sparse
 from services.benchmark.domain.studies import Enrolment, Study
 
 
@@ -53,15 +61,52 @@ def key_id(key: CohortKey) -> str:
 
 
 def cohort_to_document(stats: CohortStats) -> dict[str, Any]:
-    """Write a cohort's figures and the sparse histograms percentile ranks are read from."""
+    """Write a cohort's figures (its histograms go apart: only percentile ranks read them)."""
     return {
         "key": key_to_document(stats.key),
         "organisations": stats.organisations,
         "withheld": stats.withheld,
         "carried_over": stats.carried_over,
         "figures": {name: _figure_to_document(f) for name, f in stats.figures.items()},
-        "histograms": {name: [list(pair) for pair in sparse] for name, sparse in stats.histograms.items()},
     }
+
+
+def histograms_to_document(histograms: Histograms) -> dict[str, Any]:
+    """Write a cohort's histograms compactly: one compressed matrix of counts per kind of figure."""
+    body: dict[str, Any] = {}
+    for kind in ("score", "level"):
+        names = [name for name in histograms if kind_of(name) == kind]
+        if names:
+            matrix = np.stack([histograms.counts(name) for name in names]).astype(np.int32)
+            body[kind] = {"figures": names, "counts": Binary(zlib.compress(matrix.tobytes(), 1))}
+    return body
+
+
+class StoredHistograms(Histograms):
+    """Histograms read back from their compressed matrices, each figure made when first read."""
+
+    def __init__(self, document: dict[str, Any] | None) -> None:
+        self._rows: dict[str, tuple[str, int]] = {}
+        self._matrices: dict[str, npt.NDArray[np.int32]] = {}
+        for kind, block in (document or {}).items():
+            raw = np.frombuffer(zlib.decompress(block["counts"]), dtype=np.int32)
+            self._matrices[kind] = raw.reshape(len(block["figures"]), bins_of(kind))  # type: ignore[arg-type]
+            self._rows |= {name: (kind, row) for row, name in enumerate(block["figures"])}
+
+    def counts(self, figure: str) -> npt.NDArray[np.int64]:
+        """Return a figure's dense counts."""
+        kind, row = self._rows[figure]
+        counts: npt.NDArray[np.int64] = self._matrices[kind][row].astype(np.int64)
+        return counts
+
+    def __getitem__(self, figure: str) -> SparseHistogram:
+        return to_sparse(self.counts(figure))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def _figure_to_document(figure: FigureStats) -> dict[str, Any]:
@@ -74,8 +119,8 @@ def _figure_to_document(figure: FigureStats) -> dict[str, Any]:
     }
 
 
-def cohort_from_document(doc: dict[str, Any]) -> CohortStats:
-    """Read a cohort back."""
+def cohort_from_document(doc: dict[str, Any], histograms: dict[str, Any] | None = None) -> CohortStats:
+    """Read a cohort back (with its histograms when they were read too)."""
     return CohortStats(
         key=CohortKey(**doc["key"]),
         organisations=doc["organisations"],
@@ -92,9 +137,7 @@ def cohort_from_document(doc: dict[str, Any]) -> CohortStats:
             )
             for name, f in doc["figures"].items()
         },
-        histograms={
-            name: tuple((int(b), int(c)) for b, c in pairs) for name, pairs in doc["histograms"].items()
-        },
+        histograms=StoredHistograms(histograms),
     )
 
 

@@ -117,12 +117,16 @@ class MemorySnapshotRepository:
         mine = [r for r in self.items if r.model_id == model_id]
         return max(mine, key=lambda r: r.taken_at, default=None)
 
-    async def cohort(self, snapshot_id: str, key: CohortKey) -> CohortStats | None:
-        """Return one cohort of a snapshot."""
+    async def cohort(
+        self, snapshot_id: str, key: CohortKey, *, histograms: bool = False
+    ) -> CohortStats | None:
+        """Return one cohort of a snapshot (its histograms always come with it here)."""
         record = next((r for r in self.items if r.snapshot_id == snapshot_id), None)
         return record.snapshot.cohorts.get(key) if record and record.snapshot else None
 
-    async def cohorts(self, snapshot_id: str, keys: Sequence[CohortKey]) -> dict[CohortKey, CohortStats]:
+    async def cohorts(
+        self, snapshot_id: str, keys: Sequence[CohortKey], *, histograms: bool = False
+    ) -> dict[CohortKey, CohortStats]:
         """Return some cohorts of a snapshot."""
         found = {key: await self.cohort(snapshot_id, key) for key in keys}
         return {key: stats for key, stats in found.items() if stats is not None}

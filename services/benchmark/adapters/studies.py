@@ -9,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.benchmark.adapters.documents import (
     cohort_from_document,
     cohort_to_document,
+    histograms_to_document,
     study_from_document,
     study_to_document,
 )
@@ -66,6 +67,7 @@ class MongoStudyRepository:
                 "published_at": results.published_at,
                 "min_cohort_size": results.min_cohort_size,
                 "results": cohort_to_document(results.results),
+                "results_histograms": histograms_to_document(results.results.histograms),
                 "comparison": cohort_to_document(results.comparison) if results.comparison else None,
             },
             session=self._source.session,
@@ -79,7 +81,7 @@ class MongoStudyRepository:
         return StudyResults(
             study_id=doc["_id"],
             participants=doc["participants"],
-            results=cohort_from_document(doc["results"]),
+            results=cohort_from_document(doc["results"], doc.get("results_histograms")),
             comparison=cohort_from_document(doc["comparison"]) if doc.get("comparison") else None,
             published_at=doc["published_at"],
             min_cohort_size=doc["min_cohort_size"],

@@ -13,7 +13,12 @@ from services.benchmark.domain.cohorts import CohortGrid, CohortKey
 from services.benchmark.domain.disclosure import check_min_cohort_size, decile_threshold, withheld
 from services.benchmark.domain.figures import FigureLayout, kind_of
 from services.benchmark.domain.population import Contribution, Population
-from services.benchmark.domain.statistics import SparseHistogram, percentile_rank, sparse_of_cumulative
+from services.benchmark.domain.statistics import (
+    Histograms,
+    SparseHistogram,
+    percentile_rank,
+    sparse_of_cumulative,
+)
 from services.benchmark.domain.tables import (
     DECILE_COLUMNS,
     QUARTILE_COLUMNS,
@@ -56,7 +61,7 @@ class CohortStats:
     carried_over: int | None
     figures: Mapping[str, FigureStats]
     """The shown figures, in layout order."""
-    histograms: Mapping[str, SparseHistogram]
+    histograms: Histograms
     """The shown figures' histograms, for percentile ranks and storage."""
 
 
@@ -118,7 +123,7 @@ def _cohort_stats(arrays: _Arrays, index: int, key: CohortKey) -> CohortStats:
     """Return the CohortStats of one present cohort from the snapshot's arrays."""
     column = int(arrays.columns[index])
     if column < 0:
-        return CohortStats(key, None, True, None, {}, {})
+        return CohortStats(key, None, True, None, {}, _Histograms({}))
     parts: list[_Part] = []
     cumulative: dict[str, npt.NDArray[np.int32]] = {}
     for table, shown, deciles in zip(arrays.tables, arrays.shown, arrays.with_deciles, strict=True):
@@ -182,7 +187,7 @@ def _figure_stats(
     }
 
 
-class _Histograms(Mapping[str, SparseHistogram]):
+class _Histograms(Histograms):
     """A cohort's sparse histograms, each made from its cumulative counts when first read."""
 
     def __init__(self, cumulative: dict[str, npt.NDArray[np.int32]]) -> None:
@@ -200,6 +205,10 @@ class _Histograms(Mapping[str, SparseHistogram]):
 
     def __len__(self) -> int:
         return len(self._cumulative)
+
+    def counts(self, figure: str) -> npt.NDArray[np.int64]:
+        """Return a figure's dense counts."""
+        return np.diff(self._cumulative[figure], prepend=0).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ them, so it is exact at bin precision: the same whichever order organisations ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import abc
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -202,6 +203,22 @@ def percentile_ranks(cumulative: IntArray, bins: IntArray) -> FloatArray:
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(100 * (below + through) / 2 / cumulative[..., -1], np.float64)
+
+
+class Histograms(Mapping[str, SparseHistogram], abc.ABC):
+    """A cohort's histograms by figure: sparse when read one by one, dense counts for many at once."""
+
+    @abc.abstractmethod
+    def counts(self, figure: str) -> npt.NDArray[np.int64]:
+        """Return a figure's dense counts (score bins or levels)."""
+
+
+def dense_ranks(counts: IntArray, value: float, kind: Kind) -> float:
+    """Return a value's mid-rank percentile against dense counts (as `percentile_rank` does)."""
+    cumulative = np.cumsum(counts)
+    if cumulative[-1] == 0:
+        raise ValueError("a percentile rank needs at least one value")
+    return float(percentile_ranks(cumulative[np.newaxis, :], np.array([bin_of(value, kind)]))[0])
 
 
 def to_sparse(histogram: IntArray) -> SparseHistogram:

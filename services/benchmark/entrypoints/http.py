@@ -86,7 +86,8 @@ async def get_cohort(
     With `figure` and `score`, the figure also says where that score would stand (percentile rank).
     """
     key = cohort_key(assurance, sector, size_band, region)
-    _, stats = await positions.cohort(caller, key, model_id=model_id, uow=uow)
+    ranking = figure is not None and score is not None
+    _, stats = await positions.cohort(caller, key, model_id=model_id, uow=uow, ranking=ranking)
     if figure is not None and score is not None:
         return CohortView.placed(positions.place(stats, {figure: score}))
     return CohortView.of(stats)

@@ -66,11 +66,15 @@ class SnapshotRepository(Protocol):
     async def latest(self, model_id: str) -> SnapshotRecord | None:
         """Return the newest published snapshot of a model (without its cohorts)."""
 
-    async def cohort(self, snapshot_id: str, key: CohortKey) -> CohortStats | None:
-        """Return one cohort of a snapshot."""
+    async def cohort(
+        self, snapshot_id: str, key: CohortKey, *, histograms: bool = False
+    ) -> CohortStats | None:
+        """Return one cohort of a snapshot (with its histograms, for percentile ranks, if asked)."""
 
-    async def cohorts(self, snapshot_id: str, keys: Sequence[CohortKey]) -> dict[CohortKey, CohortStats]:
-        """Return some cohorts of a snapshot (those that exist)."""
+    async def cohorts(
+        self, snapshot_id: str, keys: Sequence[CohortKey], *, histograms: bool = False
+    ) -> dict[CohortKey, CohortStats]:
+        """Return some cohorts of a snapshot (those that exist), with their histograms if asked."""
 
 
 class StudyRepository(Protocol):

@@ -11,7 +11,7 @@ from services.benchmark.domain.figures import kind_of
 from services.benchmark.domain.members import Member, owned
 from services.benchmark.domain.publications import ALL_ORGANISATIONS, SnapshotRecord
 from services.benchmark.domain.snapshots import CohortStats
-from services.benchmark.domain.statistics import percentile_rank
+from services.benchmark.domain.statistics import dense_ranks
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from shared.auth import Principal
 from shared.errors import NotFound, ServiceUnavailable
@@ -89,8 +89,9 @@ def place(stats: CohortStats, values: dict[str, float | None]) -> Placed:
     """Say where the organisation's values stand in a cohort (nothing in a withheld one)."""
     own = {}
     for figure, value in values.items():
-        sparse = stats.histograms.get(figure)
-        rank = None if value is None or sparse is None else percentile_rank(sparse, value, kind_of(figure))
+        rank = None
+        if value is not None and figure in stats.histograms:
+            rank = dense_ranks(stats.histograms.counts(figure), value, kind_of(figure))
         own[figure] = OwnFigure(figure, value, rank)
     return Placed(stats, own if not stats.withheld else {})
 
@@ -103,7 +104,7 @@ async def standing(
     plan = await _plan(principal, uow)
     require_premium(plan)
     keys = [replace(k, assurance=assurance) for k in _keys(member) if k.assurance == "all"]
-    found = await uow.snapshots.cohorts(snapshot.snapshot_id, keys)
+    found = await uow.snapshots.cohorts(snapshot.snapshot_id, keys, histograms=True)
     values = own_values(member, model)
     placed = [place(found[k], values) for k in keys if k in found]
     return Standing(member, snapshot, plan, placed, await _sector_median(snapshot, member, uow))
@@ -113,7 +114,7 @@ async def position(principal: Principal, organisation_id: str, *, uow: Benchmark
     """Return what every plan sees: the position among all organisations and the sector's median."""
     member, snapshot, model = await _situation(principal, organisation_id, uow)
     plan = await _plan(principal, uow)
-    everyone = await uow.snapshots.cohort(snapshot.snapshot_id, ALL_ORGANISATIONS)
+    everyone = await uow.snapshots.cohort(snapshot.snapshot_id, ALL_ORGANISATIONS, histograms=True)
     placed = (
         [] if everyone is None else [place(everyone, {"overall": own_values(member, model).get("overall")})]
     )
@@ -138,14 +139,14 @@ def _keys(member: Member) -> tuple[CohortKey, ...]:
 
 
 async def cohort(
-    principal: Principal, key: CohortKey, *, model_id: str, uow: BenchmarkUnitOfWork
+    principal: Principal, key: CohortKey, *, model_id: str, uow: BenchmarkUnitOfWork, ranking: bool = False
 ) -> tuple[SnapshotRecord, CohortStats]:
-    """Return any cohort of the current snapshot (premium)."""
+    """Return any cohort of the current snapshot (premium); `ranking` also reads its histograms."""
     require_premium(await _plan(principal, uow))
     snapshot = await uow.snapshots.latest(model_id)
     if snapshot is None:
         raise ServiceUnavailable("No benchmark snapshot has been published yet.")
-    found = await uow.snapshots.cohort(snapshot.snapshot_id, key)
+    found = await uow.snapshots.cohort(snapshot.snapshot_id, key, histograms=ranking)
     if found is None:
         raise NotFound("No organisation of the snapshot is in this cohort.")
     return snapshot, found
