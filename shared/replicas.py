@@ -28,6 +28,9 @@ class ModelVersions(Protocol):
     async def get(self, model_id: str, version: str) -> MaturityModel | None:
         """Return a version, or None if no `model.published` event told us about it."""
 
+    async def versions(self, model_id: str) -> list[MaturityModel]:
+        """Return every known version of a model."""
+
     async def latest(self, model_id: str) -> MaturityModel | None:
         """Return the highest release of a model (a pre-release only when there is no release)."""
 

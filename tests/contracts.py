@@ -35,6 +35,16 @@ from shared.events.contracts.probe import (
     WatchProbeAnswered,
 )
 from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored, DiagnosticScoringFailed
+from shared.events.contracts.watch import (
+    AFFECTED_EXAMPLE,
+    NOTICE_EXAMPLE,
+    AlertChanged,
+    DisabledReason,
+    NoticePublished,
+    NoticeWithdrawn,
+    OrganisationAffected,
+    WebhookEndpointDisabled,
+)
 from shared.events.envelope import Event, encode, new_envelope
 from shared.model.editions import shipped_edition
 
@@ -54,6 +64,26 @@ def examples() -> list[Event]:
     """Return an example of every event type the platform knows."""
     answered = {"probe_id": "p1", "requested_at": NOW, "received_at": NOW}
     return [
+        NoticePublished.model_validate(NOTICE_EXAMPLE),
+        NoticeWithdrawn(notice_id="ntc_eaa_2025", reason="date erronée", withdrawn_at=NOW),
+        OrganisationAffected.model_validate(AFFECTED_EXAMPLE),
+        AlertChanged(
+            alert_id="alr_1",
+            organisation_id="org_1",
+            notice_id="ntc_eaa_2025",
+            diagnostic_id="dg_1",
+            status="open",
+            previous_status=None,
+            changed_at=NOW,
+        ),
+        WebhookEndpointDisabled(
+            endpoint_id="ep_1",
+            account_id="acc_1",
+            organisation_id=None,
+            reason=DisabledReason.FAILING,
+            failing_since=NOW,
+            disabled_at=NOW,
+        ),
         ProbeRequested(probe_id="p1", requested_at=NOW),
         ScoringProbeAnswered(service="scoring", **answered),
         BenchmarkProbeAnswered(service="benchmark", **answered),

@@ -4,19 +4,57 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.watch.bootstrap import bootstrap
+from services.watch.adapters.webhook_client import WebhookClient
+from services.watch.bootstrap import SCHEDULER_LEASE, bootstrap
+from services.watch.entrypoints import http
+from services.watch.entrypoints.page import router as page_router
+from services.watch.entrypoints.schedule import Schedule
+from services.watch.service_layer.notices import load_shipped_catalogue
 from services.watch.settings import WatchSettings
 from shared.http import create_service_app
 
 
 def create_app(settings: WatchSettings) -> FastAPI:
-    """Create the watch app; its lifespan owns the database client and the broker."""
+    """Create the watch app; its lifespan owns the database client, the broker and the schedule."""
     deps = bootstrap(settings)
-    return create_service_app(
-        runtime=deps.runtime,
+    runtime = deps.runtime
+    schedules: list[Schedule] = []
+    clients: list[WebhookClient] = []
+
+    async def start_schedule() -> None:
+        if settings.load_catalogue:
+            await load_shipped_catalogue(uow=runtime.unit_of_work())
+        client = WebhookClient(allow=settings.webhook_allow_hosts, timeout=settings.webhook_timeout_seconds)
+        clients.append(client)
+        schedule = Schedule(
+            settings,
+            runtime.unit_of_work,
+            runtime.lease(SCHEDULER_LEASE),
+            sender=client,
+            retries=deps.schedule,
+        )
+        schedule.start()
+        schedules.append(schedule)
+        app.state.wake_schedule = schedule.wake
+
+    async def stop_schedule() -> None:
+        for schedule in schedules:
+            await schedule.stop()
+        for client in clients:
+            await client.aclose()
+        schedules.clear()
+        clients.clear()
+
+    app = create_service_app(
+        runtime=runtime,
         registry=deps.registry,
         access=deps.access,
+        operator_token=settings.admin_token,
         title="DIMM watch service",
         description="Change notices, their impact on diagnostics, subscriptions and alerts.",
-        routers=[],
+        routers=[http.operator, http.router, page_router],
+        on_start=start_schedule,
+        on_stop=stop_schedule,
     )
+    app.state.deps = deps
+    return app

@@ -6,13 +6,27 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork
+from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork, ensure_indexes
+from services.watch.domain.deliveries import RetrySchedule
 from services.watch.entrypoints.consumers import subscription
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
+from shared.adapters.replicas import ModelCache
 from shared.auth import Access
+from shared.events.contracts.probe import WatchProbeAnswered
+from shared.events.contracts.watch import (
+    AlertChanged,
+    NoticePublished,
+    NoticeWithdrawn,
+    OrganisationAffected,
+    WebhookEndpointDisabled,
+)
+from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
+
+Runtime = ServiceRuntime[WatchUnitOfWork]
+SCHEDULER_LEASE = "watch-scheduler"
 
 
 @dataclass(frozen=True)
@@ -21,19 +35,39 @@ class Dependencies:
 
     settings: WatchSettings
     registry: CollectorRegistry
-    runtime: ServiceRuntime[WatchUnitOfWork]
+    runtime: Runtime
     access: Access
+    schedule: RetrySchedule
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
     registry = CollectorRegistry()
-    runtime = ServiceRuntime(
-        settings, registry=registry, unit_of_work=MongoWatchUnitOfWork, subscription=subscription()
+    models: ModelCache = {}
+    schedule = RetrySchedule(compress=settings.webhook_retry_compress)
+
+    def unit_of_work(storage: Storage) -> WatchUnitOfWork:
+        return MongoWatchUnitOfWork(storage, models=models)
+
+    runtime: Runtime = ServiceRuntime(
+        settings,
+        registry=registry,
+        unit_of_work=unit_of_work,
+        subscription=subscription(schedule),
+        index_setup=ensure_indexes,
+        publishes=(
+            NoticePublished,
+            NoticeWithdrawn,
+            OrganisationAffected,
+            AlertChanged,
+            WebhookEndpointDisabled,
+            WatchProbeAnswered,
+        ),
     )
     return Dependencies(
         settings=settings,
         registry=registry,
         runtime=runtime,
         access=consumer_access(settings, runtime.unit_of_work),
+        schedule=schedule,
     )

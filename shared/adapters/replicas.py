@@ -47,12 +47,16 @@ class MongoModelVersions:
 
     async def latest(self, model_id: str) -> MaturityModel | None:
         """Return the highest release of a model (a pre-release only when there is no release)."""
+        return newest(await self.versions(model_id))
+
+    async def versions(self, model_id: str) -> list[MaturityModel]:
+        """Return every known version of a model, in no particular order."""
         query = {"_id": {"$regex": f"^{re.escape(model_id)}@"}}
         refs = [
             doc["_id"] async for doc in self._collection.find(query, {"_id": 1}, session=self._source.session)
         ]
         models = [await self.get(*ref.split("@", 1)) for ref in refs]
-        return newest([m for m in models if m is not None])
+        return [m for m in models if m is not None]
 
 
 class MemoryModelVersions:
@@ -71,7 +75,11 @@ class MemoryModelVersions:
 
     async def latest(self, model_id: str) -> MaturityModel | None:
         """Return the highest release of a model."""
-        return newest([m for m in self.models.values() if m.model_id == model_id])
+        return newest(await self.versions(model_id))
+
+    async def versions(self, model_id: str) -> list[MaturityModel]:
+        """Return every kept version of a model."""
+        return [m for m in self.models.values() if m.model_id == model_id]
 
 
 class MongoRevokedKeys:

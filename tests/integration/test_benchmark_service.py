@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,10 +19,10 @@ from shared.events.contracts import build_registry
 from shared.events.contracts.assessment import AccountOpened, OrganisationErased
 from shared.events.contracts.benchmark import SnapshotPublished, StudyPublished
 from shared.events.contracts.catalogue import ModelPublished
-from shared.events.envelope import Event, decode, encode, new_envelope
-from shared.messaging.kafka import KafkaSender
+from shared.events.envelope import Event, decode
 from shared.messaging.topics import events_topic
 from shared.model.editions import shipped_edition
+from tests.integration.bus import eventually, produce
 from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN, records_with_subject
 from tests.stack import Backend
 from tests.unit.benchmark.events import registered, scored
@@ -68,23 +67,11 @@ async def http(benchmark: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _produce(backend: Backend, topic: str, events: list[tuple[Event, str]]) -> None:
-    sender = KafkaSender(backend.kafka_bootstrap_servers, client_id="test-benchmark")
-    await sender.start()
-    try:
-        futures = []
-        for event, subject in events:
-            record = encode(new_envelope(event, source=f"/dimm/{topic.split('.')[1]}", subject=subject))
-            futures.append(await sender.send(topic, record.value, key=record.key, headers=record.headers))
-        await asyncio.gather(*futures)
-    finally:
-        await sender.stop()
+    await produce(backend, topic, events, client_id="test-benchmark")
 
 
 async def _eventually(check: Any, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
+    await eventually(check, timeout)
 
 
 async def _counted(benchmark: FastAPI, organisation_id: str, diagnostic_id: str | None = None) -> bool:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from services.benchmark.domain.accounts import Plan
 from services.benchmark.domain.cohorts import CohortKey
 from services.benchmark.domain.entries import ScoredEntry
 from services.benchmark.domain.members import Member
@@ -15,6 +14,7 @@ from services.benchmark.domain.publications import SnapshotRecord, StudyResults
 from services.benchmark.domain.snapshots import CohortStats
 from services.benchmark.domain.studies import Study
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
+from shared.adapters.plans import MemoryPlanRepository
 from shared.adapters.probes import MemoryProbeAnswers
 from shared.adapters.replicas import MemoryModelVersions, MemoryRevokedKeys
 from shared.unit_of_work import MemoryUnitOfWork
@@ -82,24 +82,6 @@ class MemoryEntryRepository:
         for diagnostic_id in gone:
             del self.items[diagnostic_id]
         return len(gone)
-
-
-class MemoryPlanRepository:
-    """Plans in a dictionary."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[Plan, datetime]] = {}
-
-    async def plan(self, account_id: str) -> Plan | None:
-        """Return an account's plan."""
-        found = self.items.get(account_id)
-        return found[0] if found else None
-
-    async def set(self, account_id: str, plan: Plan, *, at: datetime) -> None:
-        """Record a plan unless a newer one is known."""
-        found = self.items.get(account_id)
-        if found is None or found[1] <= at:
-            self.items[account_id] = (plan, at)
 
 
 class MemorySnapshotRepository:

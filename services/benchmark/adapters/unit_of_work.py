@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from services.benchmark.adapters.members import MongoEntryRepository, MongoMemberRepository
-from services.benchmark.adapters.plans import MongoPlanRepository
 from services.benchmark.adapters.snapshots import MongoSnapshotRepository
 from services.benchmark.adapters.studies import MongoStudyRepository
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
+from shared.adapters.plans import MongoPlanRepository
 from shared.adapters.probes import MongoProbeAnswers
 from shared.adapters.replicas import ModelCache, MongoModelVersions, MongoRevokedKeys
 from shared.mongo import Database

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from services.benchmark.domain.accounts import Plan
 from services.benchmark.domain.cohorts import CohortKey
 from services.benchmark.domain.entries import ScoredEntry
 from services.benchmark.domain.members import Member
@@ -45,16 +44,6 @@ class EntryRepository(Protocol):
 
     async def forget_organisation(self, organisation_id: str) -> int:
         """Delete an erased organisation's diagnostics; return how many."""
-
-
-class PlanRepository(Protocol):
-    """Accounts' plans as assessment announced them."""
-
-    async def plan(self, account_id: str) -> Plan | None:
-        """Return an account's plan, if announced."""
-
-    async def set(self, account_id: str, plan: Plan, *, at: datetime) -> None:
-        """Record a plan (an older announcement arriving late changes nothing)."""
 
 
 class SnapshotRepository(Protocol):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from services.benchmark.service_layer.ports import (
     EntryRepository,
     MemberRepository,
-    PlanRepository,
     SnapshotRepository,
     StudyRepository,
 )
+from shared.adapters.plans import PlanRepository
 from shared.probe import ProbeAnswers
 from shared.replicas import ModelVersions, RevokedKeys
 from shared.unit_of_work import UnitOfWork

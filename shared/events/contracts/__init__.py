@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import assessment, benchmark, catalogue, probe, scoring
+from shared.events.contracts import assessment, benchmark, catalogue, probe, scoring, watch
 from shared.events.envelope import EventRegistry
 
 
@@ -14,4 +14,5 @@ def build_registry() -> EventRegistry:
     assessment.register(registry)
     scoring.register(registry)
     benchmark.register(registry)
+    watch.register(registry)
     return registry

@@ -1,0 +1,1 @@
+"""The shipped catalogue of change notices (data)."""

@@ -1,0 +1,140 @@
+"""What alerting an organisation does: its alert, its inbox, its webhooks, the partners' event."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.watch.domain.alerts import Alert, alert_id
+from services.watch.domain.deliveries import Delivery, Message, RetrySchedule
+from services.watch.domain.diagnostics import WatchedDiagnostic
+from services.watch.domain.impact import affected_event, project_impact
+from services.watch.domain.inbox import InboxItem, inbox_item_id
+from services.watch.domain.notices import Notice
+from services.watch.domain.preferences import Cadence, Channel, Preferences, route
+from services.watch.service_layer.unit_of_work import WatchUnitOfWork
+from shared.events.contracts.watch import OrganisationAffected
+from shared.model.engine import CompiledModel, compile_model
+
+logger = logging.getLogger(__name__)
+
+AFFECTED_WEBHOOK_TYPE = "watch.organisation.affected"
+
+
+@dataclass
+class Models:
+    """The compiled model versions a fan-out needs, each compiled once."""
+
+    uow: WatchUnitOfWork
+    compiled: dict[str, CompiledModel | None] = field(default_factory=dict)
+
+    async def get(self, model_id: str, version: str) -> CompiledModel | None:
+        """Return a compiled version, or None when no `model.published` told us of it."""
+        ref = f"{model_id}@{version}"
+        if ref not in self.compiled:
+            model = await self.uow.model_versions.get(model_id, version)
+            self.compiled[ref] = None if model is None else compile_model(model)
+        return self.compiled[ref]
+
+
+async def affected(
+    notice: Notice, diagnostic: WatchedDiagnostic, *, models: Models, at: datetime
+) -> OrganisationAffected:
+    """Describe how a notice touches a diagnostic; a model notice re-scores it under the new version."""
+    own = await models.get(diagnostic.model_id, diagnostic.model_version)
+    impact = None
+    if notice.model_change is not None and own is not None:
+        new = await models.get(diagnostic.model_id, notice.model_change.to_version)
+        if new is not None:
+            impact = project_impact(diagnostic, old=own, new=new)
+    return affected_event(notice, diagnostic, model=own, impact=impact, at=at)
+
+
+async def alert_organisation(
+    uow: WatchUnitOfWork,
+    notice: Notice,
+    diagnostic: WatchedDiagnostic,
+    *,
+    models: Models,
+    schedule: RetrySchedule,
+    at: datetime,
+) -> bool:
+    """Open an organisation's alert on a notice and tell it on its channels; False if it exists already."""
+    if await uow.alerts.get(alert_id(diagnostic.organisation_id, notice.id)) is not None:
+        return False
+    alert = Alert.open(
+        organisation_id=diagnostic.organisation_id,
+        notice_id=notice.id,
+        diagnostic_id=diagnostic.diagnostic_id,
+        at=at,
+    )
+    await uow.alerts.save(alert)
+    uow.collect(alert)
+    event = await affected(notice, diagnostic, models=models, at=at)
+    uow.emit(event, subject=diagnostic.organisation_id)
+    await uow.alerts.set_impact(alert.id, event.model_dump(mode="json"))
+    routes = await _routes(uow, notice, diagnostic.account_id)
+    if routes.get("inbox", "off") != "off":
+        await uow.inbox.add(_inbox_item(notice, diagnostic, alert, at))
+    if routes.get("webhook") == "immediately":
+        await stage_webhooks(
+            uow, diagnostic.account_id, diagnostic.organisation_id, event, schedule=schedule, at=at
+        )
+    return True
+
+
+async def _routes(uow: WatchUnitOfWork, notice: Notice, account_id: str) -> dict[Channel, Cadence]:
+    plan = await uow.plans.plan(account_id) or "free"
+    if plan == "free" and notice.deadline is None and notice.effective_date is None:
+        # The free plan hears of critical legal deadlines only: a notice with no date is none.
+        return {}
+    preferences = await uow.preferences.get(account_id) or Preferences(account_id)
+    return route(plan, notice.severity, notice.kind, preferences)
+
+
+def _inbox_item(notice: Notice, diagnostic: WatchedDiagnostic, alert: Alert, at: datetime) -> InboxItem:
+    return InboxItem(
+        id=inbox_item_id(diagnostic.account_id, diagnostic.organisation_id, notice.id),
+        account_id=diagnostic.account_id,
+        organisation_id=diagnostic.organisation_id,
+        alert_id=alert.id,
+        notice_id=notice.id,
+        kind=notice.kind,
+        severity=notice.severity,
+        title=notice.title_fr,
+        summary=notice.summary_fr,
+        created_at=at,
+    )
+
+
+def webhook_body(event_type: str, data: dict[str, object], *, at: datetime) -> bytes:
+    """Return a webhook body as Standard Webhooks suggests: type, timestamp, data."""
+    return json.dumps(
+        {"type": event_type, "timestamp": at.isoformat(), "data": data}, ensure_ascii=False, default=str
+    ).encode()
+
+
+async def stage_webhooks(
+    uow: WatchUnitOfWork,
+    account_id: str,
+    organisation_id: str | None,
+    event: OrganisationAffected,
+    *,
+    schedule: RetrySchedule,
+    at: datetime,
+) -> int:
+    """Stage one delivery per enabled endpoint of the account that wants this event; return how many."""
+    body = webhook_body(AFFECTED_WEBHOOK_TYPE, event.model_dump(mode="json"), at=at)
+    staged = 0
+    for endpoint in await uow.endpoints.of_account(account_id):
+        wanted = endpoint.organisation_id in (None, organisation_id) and endpoint.accepts(
+            AFFECTED_WEBHOOK_TYPE
+        )
+        if endpoint.enabled and wanted:
+            message = Message.new(
+                endpoint_id=endpoint.id, event_type=AFFECTED_WEBHOOK_TYPE, payload=body, at=at
+            )
+            staged += await uow.deliveries.add(Delivery.start(message, schedule), message)
+    return staged

@@ -1,0 +1,116 @@
+"""Use cases of webhook delivery: attempts on the retry schedule, the endpoint's health, replays."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from services.watch.domain.deliveries import AttemptResult, Delivery, Outcome, RetrySchedule
+from services.watch.domain.webhooks import headers
+from services.watch.service_layer.unit_of_work import WatchUnitOfWork
+from shared.errors import NotFound
+from shared.mongo import utc_now
+from shared.unit_of_work import transactional
+
+logger = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """What delivers one attempt (the SSRF-guarded HTTP client)."""
+
+    async def deliver(
+        self, endpoint_url: str, headers: Mapping[str, str], body: bytes, *, redact: Sequence[str] = ()
+    ) -> AttemptResult:
+        """Make one attempt."""
+
+
+async def deliver_due(
+    *, uow: WatchUnitOfWork, sender: Sender, schedule: RetrySchedule, disable_after: float, limit: int = 100
+) -> int:
+    """Attempt every due delivery once; return how many attempts were made."""
+    async with uow:
+        due = list(await uow.deliveries.due(utc_now(), limit=limit))
+    for delivery in due:
+        await attempt(delivery, uow=uow, sender=sender, schedule=schedule, disable_after=disable_after)
+    return len(due)
+
+
+async def attempt(
+    delivery: Delivery, *, uow: WatchUnitOfWork, sender: Sender, schedule: RetrySchedule, disable_after: float
+) -> None:
+    """Make one attempt of a delivery (outside any transaction), then record it and the endpoint's health."""
+    async with uow:
+        endpoint = await uow.endpoints.get(delivery.endpoint_id)
+        message = await uow.deliveries.message(delivery.message_id)
+    if endpoint is None or message is None or not endpoint.enabled:
+        await _cancel(delivery.message_id, delivery.endpoint_id, uow=uow)
+        return
+    at = utc_now()
+    secrets = endpoint.signing_secrets(at)
+    sent = headers(secrets, message.id, int(at.timestamp()), message.payload)
+    result = await sender.deliver(endpoint.url, sent, message.payload, redact=secrets)
+    await _record(delivery, result, uow=uow, schedule=schedule, disable_after=disable_after, at=utc_now())
+
+
+@transactional
+async def _record(
+    delivery: Delivery,
+    result: AttemptResult,
+    *,
+    uow: WatchUnitOfWork,
+    schedule: RetrySchedule,
+    disable_after: float,
+    at: datetime,
+) -> None:
+    async with uow:
+        current = await uow.deliveries.get(delivery.message_id, delivery.endpoint_id)
+        endpoint = await uow.endpoints.get(delivery.endpoint_id)
+        if current is None or endpoint is None or current.attempts != delivery.attempts:
+            return  # another attempt was recorded meanwhile: this one is not the schedule's
+        current.record_attempt(result, at=at, schedule=schedule, rng=random.Random())
+        if result.outcome is Outcome.DELIVERED:
+            endpoint.record_success(at)
+        elif result.outcome is Outcome.GONE:
+            endpoint.gone(at)
+        else:
+            endpoint.record_failure(at, window=timedelta(days=disable_after))
+        await uow.deliveries.save(current)
+        await uow.endpoints.save(endpoint)
+        uow.collect(endpoint)
+        await uow.commit()
+    logger.info("delivery %s: attempt %d %s", current.message_id, len(current.attempts), result.outcome)
+
+
+@transactional
+async def _cancel(message_id: str, endpoint_id: str, *, uow: WatchUnitOfWork) -> None:
+    async with uow:
+        delivery = await uow.deliveries.get(message_id, endpoint_id)
+        if delivery is not None and delivery.cancel():
+            await uow.deliveries.save(delivery)
+            await uow.commit()
+
+
+@transactional
+async def replay(
+    endpoint_id: str, *, uow: WatchUnitOfWork, message_id: str | None = None, since: datetime | None = None
+) -> int:
+    """Send one message, or every message since a date, again to an endpoint; return how many."""
+    at, replayed = utc_now(), 0
+    async with uow:
+        if message_id is not None:
+            found = await uow.deliveries.get(message_id, endpoint_id)
+            if found is None:
+                raise NotFound(f"No message {message_id!r} for this endpoint.")
+            deliveries = [found]
+        else:
+            deliveries = await uow.deliveries.of_endpoint(endpoint_id, since=since)
+        for delivery in deliveries:
+            if delivery.status.value != "pending":
+                delivery.replay(at)
+                await uow.deliveries.save(delivery)
+                replayed += 1
+        await uow.commit()
+    return replayed

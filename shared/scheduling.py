@@ -1,0 +1,61 @@
+"""APScheduler jobs that run in one replica at a time: the holder of a lease in MongoDB."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from shared.lease import Lease
+
+logger = logging.getLogger(__name__)
+
+
+class LeasedScheduler:
+    """An AsyncIOScheduler whose jobs do nothing unless this replica holds the lease."""
+
+    def __init__(self, lease: Lease) -> None:
+        self._lease = lease
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def add(self, job_id: str, job: Callable[[], Awaitable[object]], trigger: BaseTrigger) -> None:
+        """Add a job (an explicit id: never twice the same job; a late run is coalesced)."""
+        self._scheduler.add_job(
+            self._guarded(job_id, job),
+            trigger,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def start(self) -> None:
+        """Compete for the lease and start the jobs."""
+        self._lease.start()
+        self._scheduler.start()
+
+    def run_soon(self, job_id: str) -> None:
+        """Run a job now rather than at its next time."""
+        job = self._scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    async def stop(self) -> None:
+        """Stop the jobs and give the lease up."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        await self._lease.stop()
+
+    def _guarded(self, name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            if not self._lease.held:
+                return  # another replica holds the schedule
+            try:
+                await job()
+            except Exception:
+                logger.exception("scheduled job %s failed; it runs again at its next time", name)
+
+        return run

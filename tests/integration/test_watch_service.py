@@ -1,0 +1,324 @@
+"""The watch service on the real stack: scored events → notice published → alerts, inbox, signed webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from standardwebhooks.webhooks import Webhook
+
+from services.watch.app import create_app
+from services.watch.service_layer.notices import fan_out
+from services.watch.settings import WatchSettings
+from shared.auth import SCOPES, Principal, TokenIssuer, load_private_key
+from shared.events.contracts.assessment import AccountOpened, OrganisationErased
+from shared.events.contracts.catalogue import ModelPublished
+from shared.events.envelope import Event
+from shared.messaging.topics import events_topic
+from shared.model.editions import _v2_document, shipped_edition
+from shared.model.validation import parse_model
+from tests.integration.bus import eventually, produce
+from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN
+from tests.stack import Backend
+from tests.unit.benchmark.events import registered, scored
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+W1 = "/watch/v1"
+OPERATOR = {"Authorization": f"Bearer {TOKEN}"}
+ISSUER = TokenIssuer(load_private_key(PRIVATE_KEY), issuer="dimm")
+RUN = uuid.uuid4().hex[:6]
+OWNER, STRANGER = f"acc_o{RUN}", f"acc_s{RUN}"
+ORG = {name: f"org_{name}{RUN}" for name in ("a", "b", "c", "tpe", "s")}
+EAA = "ntc_eaa_2025"
+MODEL = f"dimmw{RUN}"
+MODEL_NOTICE = f"ntc_model_{MODEL}_2_0_0_2_1_0"
+
+
+def _headers(account: str) -> dict[str, str]:
+    token = ISSUER.issue(
+        Principal(account, frozenset(SCOPES), "premium", uuid.uuid4().hex), ttl=timedelta(minutes=10)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Receiver:
+    """An HTTP receiver on 127.0.0.1 that fails the first two attempts of every message, then accepts."""
+
+    port: int = 0
+    attempts: Counter[str] = field(default_factory=Counter)
+    accepted: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readline()
+            headers: dict[str, str] = {}
+            while (line := (await reader.readline()).decode().strip()) != "":
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.attempts[headers["webhook-id"]] += 1
+            ok = self.attempts[headers["webhook-id"]] > 2
+            if ok:
+                self.accepted.append((headers, body))
+            status = "204 No Content" if ok else "503 Service Unavailable"
+            writer.write(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver()
+    server = await asyncio.start_server(found.handle, "127.0.0.1", 0)
+    found.port = server.sockets[0].getsockname()[1]
+    yield found
+    server.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def watch(backend: Backend) -> AsyncIterator[FastAPI]:
+    settings = WatchSettings(
+        environment="test",
+        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
+        mongodb_url=backend.mongodb_url,
+        mongodb_database=f"watch_{RUN}",
+        jwt_public_key=PUBLIC_KEY,
+        admin_token=TOKEN,
+        webhook_allow_hosts=("127.0.0.1",),
+        webhook_retry_compress=1000.0,
+        work_interval_seconds=0.2,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def http(watch: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=watch), base_url="http://test") as client:
+        yield client
+
+
+async def _produce(backend: Backend, topic: str, events: list[tuple[Event, str]]) -> None:
+    await produce(backend, topic, events, client_id="test-watch")
+
+
+async def _eventually(check: Any, timeout: float = 45) -> None:
+    await eventually(check, timeout)
+
+
+def _edition(version: str, *, accessibility_target: int) -> Any:
+    """Return DIMM 2.0.0 under a model id of this test's own (other tests share the topics)."""
+    document = _v2_document()
+    document["model_id"], document["version"] = MODEL, version
+    for lever in document["levers"]:
+        for groupement in lever["groupements"]:
+            for indicator in groupement["indicators"]:
+                if indicator["code"] == "TIO2":
+                    indicator["default_target"] = accessibility_target
+    return parse_model(document)
+
+
+async def _latest(watch: FastAPI, organisation_id: str, diagnostic_id: str) -> bool:
+    uow = watch.state.deps.runtime.unit_of_work()
+    found = await uow.diagnostics.latest(organisation_id)
+    return found is not None and found.diagnostic_id == diagnostic_id
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded(backend: Backend, watch: FastAPI) -> dict[str, str]:
+    """The owner's a, b (TIO2 at 1, 2), c (at 4), a TPE at 1; a stranger's at 1."""
+    now = datetime.now(UTC)
+    await _produce(
+        backend, events_topic("assessment"), [(ModelPublished.of(shipped_edition("2.0.0"), at=now), "dimm")]
+    )
+    profiles = {
+        "a": (1, "PME", OWNER),
+        "b": (2, "PME", OWNER),
+        "c": (4, "PME", OWNER),
+        "tpe": (1, "TPE", OWNER),
+    }
+    profiles["s"] = (1, "PME", STRANGER)
+    organisations: list[tuple[Event, str]] = [
+        (AccountOpened(account_id=account, plan="premium", opened_at=now), account)
+        for account in (OWNER, STRANGER)
+    ]
+    diagnostics: dict[str, str] = {}
+    scored_events: list[tuple[Event, str]] = []
+    for name, (level, size, account) in profiles.items():
+        organisations.append((registered(ORG[name], account=account, size_band=size), ORG[name]))
+        event = scored(ORG[name], level, account=account, size_band=size)
+        diagnostics[name] = event.diagnostic_id
+        scored_events.append((event, ORG[name]))
+    await _produce(backend, events_topic("assessment"), organisations)
+    await _produce(backend, events_topic("scoring"), scored_events)
+    for name, diagnostic_id in diagnostics.items():
+        await _eventually(lambda n=name, d=diagnostic_id: _latest(watch, ORG[n], d))
+    return diagnostics
+
+
+class TestAPublishedNoticeAlertsExactlyTheOrganisationsItTargets:
+    async def test_the_catalogue_is_loaded_as_drafts(
+        self, http: httpx.AsyncClient, seeded: dict[str, str]
+    ) -> None:
+        answer = await http.get(f"{W1}/ops/notices", params={"status": "draft"}, headers=OPERATOR)
+        assert answer.status_code == 200
+        assert EAA in {n["id"] for n in answer.json()}
+
+    async def test_publishing_alerts_a_and_b_only_and_delivers_signed_webhooks_after_retries(
+        self, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str], receiver: Receiver
+    ) -> None:
+        owner = _headers(OWNER)
+        created = await http.post(
+            f"{W1}/webhooks/endpoints", json={"url": f"http://127.0.0.1:{receiver.port}/hook"}, headers=owner
+        )
+        assert created.status_code == 201, created.text
+        secret, endpoint_id = created.json()["secret"], created.json()["id"]
+        published = await http.post(f"{W1}/ops/notices/{EAA}/publish", headers=OPERATOR)
+        assert published.status_code == 200, published.text
+
+        async def alerted() -> bool:
+            answers = [await http.get(f"{W1}/organisations/{ORG[n]}/alerts", headers=owner) for n in "ab"]
+            return all(a.status_code == 200 and a.json() for a in answers)
+
+        await _eventually(alerted)
+        for name in ("c", "tpe"):
+            answer = await http.get(f"{W1}/organisations/{ORG[name]}/alerts", headers=owner)
+            assert answer.json() == [], name
+        await _eventually(lambda: _delivered(receiver, 2))
+        for headers, body in receiver.accepted:
+            Webhook(secret).verify(body, headers)  # raises when the signature does not verify
+            assert json.loads(body)["data"]["notice_id"] == EAA
+        assert sorted(receiver.attempts.values()) == [3, 3]
+        log = await http.get(f"{W1}/webhooks/endpoints/{endpoint_id}/deliveries", headers=owner)
+        assert [len(d["attempts"]) for d in log.json()] == [3, 3]
+        assert {d["status"] for d in log.json()} == {"delivered"}
+
+    async def test_the_inbox_holds_one_item_per_alerted_organisation(
+        self, http: httpx.AsyncClient, seeded: dict[str, str]
+    ) -> None:
+        inbox = (await http.get(f"{W1}/inbox", headers=_headers(OWNER))).json()
+        assert sorted(i["organisation_id"] for i in inbox["items"]) == sorted([ORG["a"], ORG["b"]])
+        assert inbox["unread"] == 2
+
+    async def test_a_repeated_fan_out_has_no_second_effect(
+        self, watch: FastAPI, seeded: dict[str, str]
+    ) -> None:
+        deps = watch.state.deps
+        again = await fan_out(EAA, uow=deps.runtime.unit_of_work(), schedule=deps.schedule, batch=100)
+        assert again == 0
+
+    async def test_publishing_twice_is_refused(self, http: httpx.AsyncClient, seeded: dict[str, str]) -> None:
+        answer = await http.post(f"{W1}/ops/notices/{EAA}/publish", headers=OPERATOR)
+        assert answer.status_code == 409
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def _delivered(receiver: Receiver, count: int) -> bool:
+    return len(receiver.accepted) >= count
+
+
+class TestLaterDiagnosticsAndErasure:
+    async def test_a_later_diagnostic_that_no_longer_matches_resolves_the_alert(
+        self, backend: Backend, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str]
+    ) -> None:
+        later = scored(ORG["a"], 4, account=OWNER, days=30)
+        await _produce(backend, events_topic("scoring"), [(later, ORG["a"])])
+        await _eventually(lambda: _latest(watch, ORG["a"], later.diagnostic_id))
+        alerts = (await http.get(f"{W1}/organisations/{ORG['a']}/alerts", headers=_headers(OWNER))).json()
+        assert [a["status"] for a in alerts if a["notice_id"] == EAA] == ["resolved"]
+
+    async def test_erasure_removes_the_organisation_everywhere(
+        self, backend: Backend, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str]
+    ) -> None:
+        erased = OrganisationErased(organisation_id=ORG["b"], account_id=OWNER, erased_at=datetime.now(UTC))
+        await _produce(backend, events_topic("assessment"), [(erased, ORG["b"])])
+
+        async def gone() -> bool:
+            answer = await http.get(f"{W1}/organisations/{ORG['b']}/alerts", headers=_headers(OWNER))
+            return answer.status_code == 404
+
+        await _eventually(gone)
+        inbox = (await http.get(f"{W1}/inbox", headers=_headers(OWNER))).json()
+        assert ORG["b"] not in {i["organisation_id"] for i in inbox["items"]}
+        assert await watch.state.deps.runtime.unit_of_work().diagnostics.latest(ORG["b"]) is None
+
+
+class TestTenantIsolation:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/organisations/{a}/alerts",
+            "/organisations/{a}/veille",
+        ],
+    )
+    async def test_another_account_never_sees_the_owners_organisation(
+        self, http: httpx.AsyncClient, seeded: dict[str, str], path: str
+    ) -> None:
+        answer = await http.get(W1 + path.format(a=ORG["a"]), headers=_headers(STRANGER))
+        assert answer.status_code == 404
+
+    async def test_another_account_cannot_touch_the_owners_endpoints_or_inbox(
+        self, http: httpx.AsyncClient, seeded: dict[str, str]
+    ) -> None:
+        endpoints = (await http.get(f"{W1}/webhooks/endpoints", headers=_headers(OWNER))).json()
+        items = (await http.get(f"{W1}/inbox", headers=_headers(OWNER))).json()["items"]
+        stranger = _headers(STRANGER)
+        for endpoint in endpoints:
+            assert (
+                await http.get(f"{W1}/webhooks/endpoints/{endpoint['id']}", headers=stranger)
+            ).status_code == 404
+            assert (
+                await http.delete(f"{W1}/webhooks/endpoints/{endpoint['id']}", headers=stranger)
+            ).status_code == 404
+        for item in items:
+            assert (await http.post(f"{W1}/inbox/{item['id']}/read", headers=stranger)).status_code == 404
+        assert (await http.get(f"{W1}/webhooks/endpoints", headers=stranger)).json() == []
+
+    async def test_operator_routes_refuse_an_account_token(self, http: httpx.AsyncClient) -> None:
+        answer = await http.get(f"{W1}/ops/notices", headers=_headers(OWNER))
+        assert answer.status_code == 401
+
+
+class TestAModelVersionPublishesItsOwnNotice:
+    async def test_a_newer_version_alerts_with_its_projected_impact(
+        self, backend: Backend, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str]
+    ) -> None:
+        now = datetime.now(UTC)
+        first = _edition("2.0.0", accessibility_target=3)
+        await _produce(backend, events_topic("assessment"), [(ModelPublished.of(first, at=now), MODEL)])
+        organisation = f"org_m{RUN}"
+        diagnostic = scored(organisation, 3, account=OWNER).model_copy(update={"model_id": MODEL})
+        await _produce(
+            backend, events_topic("assessment"), [(registered(organisation, account=OWNER), organisation)]
+        )
+        await _produce(backend, events_topic("scoring"), [(diagnostic, organisation)])
+        await _eventually(lambda: _latest(watch, organisation, diagnostic.diagnostic_id))
+        second = _edition("2.1.0", accessibility_target=4)
+        await _produce(backend, events_topic("assessment"), [(ModelPublished.of(second, at=now), MODEL)])
+        owner = _headers(OWNER)
+
+        async def alerted() -> bool:
+            alerts = (await http.get(f"{W1}/organisations/{organisation}/alerts", headers=owner)).json()
+            return any(a["notice_id"] == MODEL_NOTICE for a in alerts)
+
+        await _eventually(alerted)
+        notice = (await http.get(f"{W1}/ops/notices/{MODEL_NOTICE}", headers=OPERATOR)).json()
+        assert notice["status"] == "published"
+        assert notice["indicators"] == ["TIO2"]
+        page = await http.get(f"{W1}/organisations/{organisation}/veille", headers=owner)
+        assert page.status_code == 200
+        assert "Avec la version 2.1.0" in page.text
+        assert "TIO2 passe de « ce que vous faites déjà bien » à « mérite votre attention »" in page.text
