@@ -18,7 +18,7 @@ from shared.model.scorecard import ADVICE_LABELS
 
 router = APIRouter(prefix="/v1", tags=["watch"])
 _SEVERITY = {"critical": "Critique", "warning": "Attention", "info": "Information"}
-_LABELS: dict[str, str] = dict(ADVICE_LABELS)
+_LABELS: dict[str, str] = {str(advice): label for advice, label in ADVICE_LABELS.items()}
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
     "article{border:1px solid #767676;border-radius:6px;padding:1rem;margin:1rem 0}"
