@@ -32,6 +32,7 @@ logger = logging.getLogger("dimm")
 
 TOKEN_ENV = "DIMM_ASSESSMENT_ADMIN_TOKEN"
 BENCHMARK_TOKEN_ENV = "DIMM_BENCHMARK_ADMIN_TOKEN"
+WATCH_TOKEN_ENV = "DIMM_WATCH_ADMIN_TOKEN"
 PRIVATE_KEY_ENV = "DIMM_ASSESSMENT_JWT_PRIVATE_KEY"
 PUBLIC_KEY_ENV = "DIMM_JWT_PUBLIC_KEY"
 DEFAULT_DATA_DIR = Path("var")
@@ -122,6 +123,8 @@ def up(
         os.environ[TOKEN_ENV] = _admin_token(data_dir)
         # The benchmark's operator routes (studies, snapshots) take the same operator token.
         os.environ.setdefault(BENCHMARK_TOKEN_ENV, os.environ[TOKEN_ENV])
+        # So do the watch service's (change notices).
+        os.environ.setdefault(WATCH_TOKEN_ENV, os.environ[TOKEN_ENV])
         _signing_keys(data_dir)
         provision_topics(
             os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)

@@ -17,18 +17,8 @@ class WatchSettings(ServiceSettings):
 
     service_name: str = "watch"
     admin_token: SecretStr | None = None
-    public_url: str = Field(
-        "http://127.0.0.1:8000", description="Base URL of the platform, for links in e-mails and alerts."
-    )
     load_catalogue: bool = Field(True, description="Load the shipped catalogue of real changes as drafts.")
     fanout_batch: int = Field(500, ge=1, le=10_000, description="Organisations alerted per transaction.")
-    smtp_host: str = Field("127.0.0.1", description="SMTP server of the e-mail alerts.")
-    smtp_port: int = Field(2525, ge=1, le=65535)
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
-    smtp_sender: str = "veille@dimm.local"
-    digest_hour: int = Field(7, ge=0, le=23, description="Hour (Europe/Paris) when digests are sent.")
     webhook_timeout_seconds: float = Field(15.0, gt=0, le=30)
     webhook_retry_compress: float = Field(
         1.0, ge=1.0, description="Divide every retry delay (tests compress the Svix schedule)."
@@ -39,8 +29,6 @@ class WatchSettings(ServiceSettings):
     webhook_allow_hosts: tuple[str, ...] = Field(
         (), description="Addresses exempt from the SSRF guard (tests only, e.g. 127.0.0.1)."
     )
-    reminder_after_days: int = Field(365, ge=1, description="A diagnostic older than this gets a reminder.")
-    reminder_every_days: int = Field(91, ge=1, description="Then a reminder this often.")
     work_interval_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often the scheduler holder looks for due work."
     )
