@@ -60,7 +60,7 @@ class Schedule:
                 batch=self._settings.fanout_batch,
             )
         while await deliver_due(
-            uow=self._unit_of_work(),
+            unit_of_work=self._unit_of_work,
             sender=self._sender,
             schedule=self._retries,
             disable_after=self._settings.webhook_disable_after_days,

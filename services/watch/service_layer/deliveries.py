@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -27,14 +28,30 @@ class Sender(Protocol):
         """Make one attempt."""
 
 
+CONCURRENT_ATTEMPTS = 32
+"""Attempts in flight at once: a slow receiver (up to the 15 s timeout) does not hold the others back."""
+
+
 async def deliver_due(
-    *, uow: WatchUnitOfWork, sender: Sender, schedule: RetrySchedule, disable_after: float, limit: int = 100
+    *,
+    unit_of_work: Callable[[], WatchUnitOfWork],
+    sender: Sender,
+    schedule: RetrySchedule,
+    disable_after: float,
+    limit: int = 256,
 ) -> int:
-    """Attempt every due delivery once; return how many attempts were made."""
-    async with uow:
+    """Attempt every due delivery once, several at a time; return how many attempts were made."""
+    async with (uow := unit_of_work()):
         due = list(await uow.deliveries.due(utc_now(), limit=limit))
-    for delivery in due:
-        await attempt(delivery, uow=uow, sender=sender, schedule=schedule, disable_after=disable_after)
+    gate = asyncio.Semaphore(CONCURRENT_ATTEMPTS)
+
+    async def one(delivery: Delivery) -> None:
+        async with gate:
+            await attempt(
+                delivery, uow=unit_of_work(), sender=sender, schedule=schedule, disable_after=disable_after
+            )
+
+    await asyncio.gather(*(one(delivery) for delivery in due))
     return len(due)
 
 

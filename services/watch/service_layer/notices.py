@@ -7,6 +7,7 @@ import logging
 from services.watch.domain.catalogue import load_catalogue
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.domain.diagnostics import WatchedDiagnostic
+from services.watch.domain.index import DiagnosticMatrix
 from services.watch.domain.model_notices import notice_from_diff
 from services.watch.domain.notices import Notice
 from services.watch.service_layer.alerting import Models, alert_organisation
@@ -113,7 +114,9 @@ async def fan_out(notice_id: str, *, uow: WatchUnitOfWork, schedule: RetrySchedu
         notice = await uow.notices.get(notice_id)
         if notice is None or notice.status != "published":
             return 0
-        targeted = [d for d in await uow.diagnostics.candidates(notice) if notice.targets(d)]
+        candidates = await uow.diagnostics.candidates(notice)
+    # The columnar index answers for every candidate at once (the same answer as notice.targets).
+    targeted = [candidates[row] for row in DiagnosticMatrix.of(candidates).select(notice).tolist()]
     alerted = 0
     for start in range(0, len(targeted), batch):
         alerted += await _alert_batch(notice, targeted[start : start + batch], uow=uow, schedule=schedule)
