@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.watch.adapters.smtp import SmtpSender
 from services.watch.adapters.webhook_client import WebhookClient
 from services.watch.bootstrap import SCHEDULER_LEASE, bootstrap
 from services.watch.entrypoints import http
 from services.watch.entrypoints.page import router as page_router
-from services.watch.entrypoints.schedule import Schedule
+from services.watch.entrypoints.schedule import Outbound, Schedule
 from services.watch.service_layer.notices import load_shipped_catalogue
 from services.watch.settings import WatchSettings
 from shared.http import create_service_app
@@ -26,13 +27,16 @@ def create_app(settings: WatchSettings) -> FastAPI:
             await load_shipped_catalogue(uow=runtime.unit_of_work())
         client = WebhookClient(allow=settings.webhook_allow_hosts, timeout=settings.webhook_timeout_seconds)
         clients.append(client)
-        schedule = Schedule(
-            settings,
-            runtime.unit_of_work,
-            runtime.lease(SCHEDULER_LEASE),
-            sender=client,
-            retries=deps.schedule,
+        mail = SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            sender=settings.smtp_sender,
         )
+        outbound = Outbound(webhooks=client, retries=deps.schedule, mail=mail, links=deps.links)
+        schedule = Schedule(settings, runtime.unit_of_work, runtime.lease(SCHEDULER_LEASE), outbound=outbound)
         schedule.start()
         schedules.append(schedule)
         app.state.wake_schedule = schedule.wake

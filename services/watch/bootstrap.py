@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork, ensure_indexes
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.entrypoints.consumers import subscription
+from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
 from shared.adapters.replicas import ModelCache
@@ -38,6 +39,7 @@ class Dependencies:
     runtime: Runtime
     access: Access
     schedule: RetrySchedule
+    links: MailLinks
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
@@ -45,6 +47,7 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
     registry = CollectorRegistry()
     models: ModelCache = {}
     schedule = RetrySchedule(compress=settings.webhook_retry_compress)
+    links = MailLinks(settings.public_url)
 
     def unit_of_work(storage: Storage) -> WatchUnitOfWork:
         return MongoWatchUnitOfWork(storage, models=models)
@@ -53,7 +56,7 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
         settings,
         registry=registry,
         unit_of_work=unit_of_work,
-        subscription=subscription(schedule),
+        subscription=subscription(schedule, links),
         index_setup=ensure_indexes,
         publishes=(
             NoticePublished,
@@ -70,4 +73,5 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
         runtime=runtime,
         access=consumer_access(settings, runtime.unit_of_work),
         schedule=schedule,
+        links=links,
     )

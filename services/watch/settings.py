@@ -29,6 +29,19 @@ class WatchSettings(ServiceSettings):
     webhook_allow_hosts: tuple[str, ...] = Field(
         (), description="Addresses exempt from the SSRF guard (tests only, e.g. 127.0.0.1)."
     )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of the platform, for the links of e-mails."
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server of the e-mail alerts.")
+    smtp_port: int = Field(2525, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = Field("veille@dimm.local", description="From address of the e-mail alerts.")
+    email_retry_compress: float = Field(1.0, ge=1.0, description="Divide every e-mail retry delay (tests).")
+    digest_hour: int = Field(7, ge=0, le=23, description="Hour (Europe/Paris) digests and reminders go out.")
+    reminder_after_days: int = Field(365, ge=1, description="A latest diagnostic this old gets a reminder.")
+    reminder_every_days: int = Field(91, ge=1, description="Then one reminder this often.")
     work_interval_seconds: float = Field(
         5.0, gt=0, le=3600, description="How often the scheduler holder looks for due work."
     )

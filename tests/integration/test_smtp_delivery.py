@@ -16,9 +16,10 @@ import pytest_asyncio
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.watch.adapters.mail_sink import MailSink
-from services.watch.adapters.smtp import DeliveryFailed, SmtpSender
+from services.watch.adapters.smtp import SmtpSender
 from services.watch.domain.digests import digest_key, digest_period
 from services.watch.domain.emails import DigestEntry, OutgoingEmail, ScoreChange, render_digest
+from services.watch.domain.mailings import DeliveryFailed
 
 PERIOD = digest_period("weekly", datetime(2025, 6, 30, 7, tzinfo=ZoneInfo("Europe/Paris")))
 KEY = digest_key("acc-1", "email", PERIOD)

@@ -17,7 +17,9 @@ import pytest_asyncio
 from fastapi import FastAPI
 from standardwebhooks.webhooks import Webhook
 
+from services.watch.adapters.mail_sink import MailSink
 from services.watch.app import create_app
+from services.watch.service_layer.mailings import send_digests
 from services.watch.service_layer.notices import fan_out
 from services.watch.settings import WatchSettings
 from shared.auth import SCOPES, Principal, TokenIssuer, load_private_key
@@ -88,7 +90,15 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def watch(backend: Backend) -> AsyncIterator[FastAPI]:
+async def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MailSink]:
+    sink = MailSink(directory=tmp_path_factory.mktemp("mail"))
+    await sink.start()
+    yield sink
+    await sink.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def watch(backend: Backend, mail_sink: MailSink) -> AsyncIterator[FastAPI]:
     settings = WatchSettings(
         environment="test",
         kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
@@ -99,6 +109,7 @@ async def watch(backend: Backend) -> AsyncIterator[FastAPI]:
         webhook_allow_hosts=("127.0.0.1",),
         webhook_retry_compress=1000.0,
         work_interval_seconds=0.2,
+        smtp_port=mail_sink.port,
     )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -202,9 +213,15 @@ class TestAPublishedNoticeAlertsExactlyTheOrganisationsItTargets:
             Webhook(secret).verify(body, headers)  # raises when the signature does not verify
             assert json.loads(body)["data"]["notice_id"] == EAA
         assert sorted(receiver.attempts.values()) == [3, 3]
+
+        async def logged() -> bool:
+            # The receiver has answered before the attempt is recorded: wait for the record.
+            log = await http.get(f"{W1}/webhooks/endpoints/{endpoint_id}/deliveries", headers=owner)
+            return {d["status"] for d in log.json()} == {"delivered"}
+
+        await _eventually(logged)
         log = await http.get(f"{W1}/webhooks/endpoints/{endpoint_id}/deliveries", headers=owner)
         assert [len(d["attempts"]) for d in log.json()] == [3, 3]
-        assert {d["status"] for d in log.json()} == {"delivered"}
 
     async def test_the_inbox_holds_one_item_per_alerted_organisation(
         self, http: httpx.AsyncClient, seeded: dict[str, str]
@@ -228,6 +245,52 @@ class TestAPublishedNoticeAlertsExactlyTheOrganisationsItTargets:
 
 async def _delivered(receiver: Receiver, count: int) -> bool:
     return len(receiver.accepted) >= count
+
+
+class TestEmailDigests:
+    async def test_one_daily_digest_reaches_the_smtp_server_once(
+        self, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str], mail_sink: MailSink
+    ) -> None:
+        chosen = {"email": f"dpo{RUN}@example.org", "channels": {"email": {"technology": "daily"}}}
+        answer = await http.put(f"{W1}/preferences", json=chosen, headers=_headers(OWNER))
+        assert answer.status_code == 200, answer.text
+        notice = {
+            "id": f"ntc_tech_{RUN}",
+            "kind": "technology",
+            "severity": "warning",
+            "title_fr": "Fin du support d'un navigateur ancien : vérifiez l'accessibilité de vos sites",
+            "summary_fr": "Les sites doivent être testés sur les navigateurs encore maintenus.",
+            "source_url": "https://example.org/navigateurs",
+            "indicators": ["TIO2"],
+            "size_bands": ["PME"],
+        }
+        created = await http.post(f"{W1}/ops/notices", json=notice, headers=OPERATOR)
+        assert created.status_code == 201, created.text
+        await http.post(f"{W1}/ops/notices/{notice['id']}/publish", headers=OPERATOR)
+
+        async def alerted() -> bool:
+            inbox = (await http.get(f"{W1}/inbox", headers=_headers(OWNER))).json()["items"]
+            return any(i["notice_id"] == notice["id"] for i in inbox)
+
+        await _eventually(alerted)
+        deps = watch.state.deps
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        for _ in range(2):  # the job may run twice (a restart, a takeover): one digest per period
+            await send_digests("daily", uow=deps.runtime.unit_of_work(), links=deps.links, at=tomorrow)
+
+        async def received() -> bool:
+            return any(chosen["email"] in m.rcpt_tos for m in mail_sink.messages)
+
+        await _eventually(received)
+        await asyncio.sleep(1.0)  # a second e-mail would come with the next work run
+        mine = [m for m in mail_sink.messages if chosen["email"] in m.rcpt_tos]
+        assert len(mine) == 1
+        message = mine[0].message
+        assert message.get_content_type() == "multipart/alternative"
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "Fin du support d'un navigateur ancien" in text
+        assert "Échéance aujourd'hui" not in text
+        assert f"organisations/{ORG['a']}/veille" in text
 
 
 class TestLaterDiagnosticsAndErasure:

@@ -140,6 +140,11 @@ class MongoDiagnosticRepository:
         doc = await self._watched.find_one({"_id": organisation_id}, session=self._source.session)
         return diagnostic_from_document(doc) if doc else None
 
+    async def every_latest(self) -> list[WatchedDiagnostic]:
+        """Return every organisation's latest diagnostic."""
+        cursor = self._watched.find({}, session=self._source.session)
+        return [diagnostic_from_document(doc) async for doc in cursor]
+
     async def candidates(self, notice: Notice) -> list[WatchedDiagnostic]:
         """Return the latest diagnostics the index cannot rule out for a notice (the notice decides)."""
         cursor = self._watched.find(_filter(notice), session=self._source.session)

@@ -12,6 +12,7 @@ from services.watch.domain.deliveries import Delivery, DeliveryStatus, Message
 from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.endpoints import Endpoint
 from services.watch.domain.inbox import InboxItem
+from services.watch.domain.mailings import StagedEmail
 from services.watch.domain.notices import Notice
 from services.watch.domain.organisations import WatchedOrganisation
 from services.watch.domain.preferences import Preferences
@@ -86,6 +87,10 @@ class MemoryDiagnosticRepository:
     async def latest(self, organisation_id: str) -> WatchedDiagnostic | None:
         """Return the indexed latest diagnostic of an organisation."""
         return self.watched.get(organisation_id)
+
+    async def every_latest(self) -> list[WatchedDiagnostic]:
+        """Return every latest diagnostic."""
+        return list(self.watched.values())
 
     async def candidates(self, notice: Notice) -> list[WatchedDiagnostic]:
         """Return every latest diagnostic (the notice decides)."""
@@ -308,6 +313,46 @@ class MemoryDeliveryRepository:
         return _copy([d for d, _ in sorted(found, key=lambda pair: pair[1], reverse=True)])
 
 
+class MemoryMailRepository:
+    """Staged e-mails and reminders in dictionaries."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, StagedEmail] = {}
+        self.reminders: dict[str, datetime] = {}
+
+    async def stage(self, email: StagedEmail) -> bool:
+        """Stage an e-mail; False when its key was staged before."""
+        if email.key in self.items:
+            return False
+        self.items[email.key] = _copy(email)
+        return True
+
+    async def get(self, key: str) -> StagedEmail | None:
+        """Return a staged e-mail."""
+        return _copy(self.items.get(key))
+
+    async def save(self, email: StagedEmail) -> None:
+        """Store an e-mail's sending state."""
+        self.items[email.key] = _copy(email)
+
+    async def due(self, at: datetime, *, limit: int) -> list[StagedEmail]:
+        """Return pending e-mails whose next attempt is due."""
+        due = [
+            e
+            for e in self.items.values()
+            if e.status == "pending" and e.next_attempt_at is not None and e.next_attempt_at <= at
+        ]
+        return _copy(sorted(due, key=lambda e: e.next_attempt_at or at)[:limit])
+
+    async def last_reminder(self, organisation_id: str) -> datetime | None:
+        """Return when the organisation was last reminded."""
+        return self.reminders.get(organisation_id)
+
+    async def reminded(self, organisation_id: str, at: datetime) -> None:
+        """Remember a reminder."""
+        self.reminders[organisation_id] = at
+
+
 class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):
     """The watch repositories in memory; committed events are kept in `events`."""
 
@@ -322,6 +367,7 @@ class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):
         self.preferences = MemoryPreferenceRepository()
         self.endpoints = MemoryEndpointRepository()
         self.deliveries = MemoryDeliveryRepository()
+        self.mails = MemoryMailRepository()
         self.model_versions = MemoryModelVersions()
         self.probe_answers = MemoryProbeAnswers()
         self.revoked_keys = MemoryRevokedKeys()

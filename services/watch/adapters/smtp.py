@@ -11,17 +11,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from services.watch.domain.emails import OutgoingEmail
+from services.watch.domain.mailings import DeliveryFailed
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryFailed(Exception):
-    """An e-mail was not accepted; `transient` says whether trying again later may succeed."""
-
-    def __init__(self, detail: str, *, transient: bool, code: int | None = None) -> None:
-        super().__init__(detail)
-        self.transient = transient
-        self.code = code
 
 
 @dataclass(frozen=True)

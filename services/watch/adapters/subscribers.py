@@ -10,8 +10,10 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from services.watch.domain.deliveries import Attempt, Delivery, DeliveryStatus, Message, Outcome
+from services.watch.domain.emails import OutgoingEmail
 from services.watch.domain.endpoints import Endpoint, EndpointSecret, EndpointStatus
 from services.watch.domain.inbox import InboxItem
+from services.watch.domain.mailings import StagedEmail
 from services.watch.domain.preferences import Preferences
 from shared.events.contracts.watch import DisabledReason
 from shared.mongo import Database
@@ -230,3 +232,66 @@ def _delivery(doc: dict[str, Any]) -> Delivery:
     doc.pop("created_at", None)
     attempts = [Attempt(**{**a, "outcome": Outcome(a["outcome"])}) for a in doc.pop("attempts")]
     return Delivery(**{**doc, "status": DeliveryStatus(doc["status"]), "attempts": attempts})
+
+
+class MongoMailRepository:
+    """Staged e-mails (`emails`), one per idempotency key, and reminders sent (`reminders`)."""
+
+    def __init__(self, db: Database, source: SessionSource) -> None:
+        self._emails = db["emails"]
+        self._reminders = db["reminders"]
+        self._source = source
+
+    async def ensure_indexes(self) -> None:
+        """Index what the sender reads: pending e-mails by their next attempt."""
+        await self._emails.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+
+    async def stage(self, email: StagedEmail) -> bool:
+        """Stage an e-mail; False when its key was staged before (a digest or alert is sent once)."""
+        result = await self._emails.update_one(
+            {"_id": email.key},
+            {"$setOnInsert": _email_document(email)},
+            upsert=True,
+            session=self._source.session,
+        )
+        return result.upserted_id is not None
+
+    async def get(self, key: str) -> StagedEmail | None:
+        """Return a staged e-mail."""
+        doc = await self._emails.find_one({"_id": key}, session=self._source.session)
+        return _staged(doc) if doc else None
+
+    async def save(self, email: StagedEmail) -> None:
+        """Store an e-mail's sending state."""
+        await self._emails.update_one(
+            {"_id": email.key}, {"$set": _email_document(email)}, session=self._source.session
+        )
+
+    async def due(self, at: datetime, *, limit: int) -> list[StagedEmail]:
+        """Return pending e-mails whose next attempt is due, oldest first."""
+        query = {"status": "pending", "next_attempt_at": {"$lte": at}}
+        cursor = self._emails.find(query, session=self._source.session).sort("next_attempt_at", ASCENDING)
+        return [_staged(doc) async for doc in cursor.limit(limit)]
+
+    async def last_reminder(self, organisation_id: str) -> datetime | None:
+        """Return when the organisation was last reminded to diagnose again."""
+        doc = await self._reminders.find_one({"_id": organisation_id}, session=self._source.session)
+        return doc["at"] if doc else None
+
+    async def reminded(self, organisation_id: str, at: datetime) -> None:
+        """Remember a reminder."""
+        await self._reminders.replace_one(
+            {"_id": organisation_id}, {"at": at}, upsert=True, session=self._source.session
+        )
+
+
+def _email_document(email: StagedEmail) -> dict[str, Any]:
+    doc = _fields(email, skip=("key", "message"))
+    doc["message"] = {**_fields(email.message), "headers": dict(email.message.headers)}
+    return doc
+
+
+def _staged(doc: dict[str, Any]) -> StagedEmail:
+    doc.pop("_id")
+    message = OutgoingEmail(**doc.pop("message"))
+    return StagedEmail(key=message.key, message=message, **doc)

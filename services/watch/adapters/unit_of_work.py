@@ -8,6 +8,7 @@ from services.watch.adapters.subscribers import (
     MongoDeliveryRepository,
     MongoEndpointRepository,
     MongoInboxRepository,
+    MongoMailRepository,
     MongoPreferenceRepository,
 )
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
@@ -33,6 +34,7 @@ class MongoWatchUnitOfWork(MongoUnitOfWork, WatchUnitOfWork):
         self.preferences = MongoPreferenceRepository(db, self)
         self.endpoints = MongoEndpointRepository(db, self)
         self.deliveries = MongoDeliveryRepository(db, self)
+        self.mails = MongoMailRepository(db, self)
         self.model_versions = MongoModelVersions(db, self, models)
         self.probe_answers = MongoProbeAnswers(db, self)
         self.revoked_keys = MongoRevokedKeys(db, self)
@@ -46,6 +48,7 @@ async def ensure_indexes(db: Database) -> None:
     await MongoAlertRepository(db, none).ensure_indexes()
     await MongoInboxRepository(db, none).ensure_indexes()
     await MongoDeliveryRepository(db, none).ensure_indexes()
+    await MongoMailRepository(db, none).ensure_indexes()
 
 
 class _NoSession:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.service_layer import consuming
+from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.events.contracts.assessment import (
     AccountOpened,
@@ -23,7 +24,7 @@ from shared.probe import probe_responder
 from shared.replicas import brings_model_version, remember_revoked_key
 
 
-def subscription(schedule: RetrySchedule) -> Subscription[WatchUnitOfWork]:
+def subscription(schedule: RetrySchedule, links: MailLinks | None = None) -> Subscription[WatchUnitOfWork]:
     """Return the topics and handlers of the watch consumer group."""
     return (
         Subscription[WatchUnitOfWork](events_topic("assessment"), events_topic("scoring"))
@@ -33,8 +34,8 @@ def subscription(schedule: RetrySchedule) -> Subscription[WatchUnitOfWork]:
         .on(OrganisationRegistered, consuming.organisation_registered)
         .on(OrganisationUpdated, consuming.organisation_updated)
         .on(OrganisationErased, consuming.organisation_erased)
-        .on(DiagnosticScored, consuming.diagnostic_scored(schedule))
-        .on(DiagnosticWithdrawn, consuming.diagnostic_withdrawn(schedule))
+        .on(DiagnosticScored, consuming.diagnostic_scored(schedule, links))
+        .on(DiagnosticWithdrawn, consuming.diagnostic_withdrawn(schedule, links))
         .on(AccountOpened, consuming.account_opened)
         .on(AccountPlanChanged, consuming.plan_changed)
     )

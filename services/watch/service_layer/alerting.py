@@ -14,6 +14,7 @@ from services.watch.domain.impact import affected_event, project_impact
 from services.watch.domain.inbox import InboxItem, inbox_item_id
 from services.watch.domain.notices import Notice
 from services.watch.domain.preferences import Cadence, Channel, Preferences, route
+from services.watch.service_layer.mailings import MailLinks, stage_alert_email
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.events.contracts.watch import OrganisationAffected
 from shared.model.engine import CompiledModel, compile_model
@@ -60,6 +61,7 @@ async def alert_organisation(
     models: Models,
     schedule: RetrySchedule,
     at: datetime,
+    links: MailLinks | None = None,
 ) -> bool:
     """Open an organisation's alert on a notice and tell it on its channels; False if it exists already."""
     if await uow.alerts.get(alert_id(diagnostic.organisation_id, notice.id)) is not None:
@@ -76,8 +78,13 @@ async def alert_organisation(
     uow.emit(event, subject=diagnostic.organisation_id)
     await uow.alerts.set_impact(alert.id, event.model_dump(mode="json"))
     routes = await _routes(uow, notice, diagnostic.account_id)
+    item = _inbox_item(notice, diagnostic, alert, at)
     if routes.get("inbox", "off") != "off":
-        await uow.inbox.add(_inbox_item(notice, diagnostic, alert, at))
+        await uow.inbox.add(item)
+    if routes.get("email") == "immediately" and links is not None:
+        preferences = await uow.preferences.get(diagnostic.account_id)
+        if preferences is not None and preferences.email is not None:
+            await stage_alert_email(uow, item, notice, preferences.email, links=links, at=at)
     if routes.get("webhook") == "immediately":
         await stage_webhooks(
             uow, diagnostic.account_id, diagnostic.organisation_id, event, schedule=schedule, at=at

@@ -12,6 +12,7 @@ from services.watch.domain.deliveries import RetrySchedule
 from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.organisations import WatchedOrganisation
 from services.watch.service_layer.alerting import Models, alert_organisation
+from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.notices import notice_model_version
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.events.contracts.assessment import (
@@ -94,7 +95,7 @@ async def plan_changed(event: AccountPlanChanged, uow: WatchUnitOfWork) -> None:
     await uow.plans.set(event.account_id, event.plan, at=event.changed_at)
 
 
-def diagnostic_scored(schedule: RetrySchedule) -> Handler[DiagnosticScored]:
+def diagnostic_scored(schedule: RetrySchedule, links: MailLinks | None = None) -> Handler[DiagnosticScored]:
     """Return the handler that indexes a scored diagnostic and follows its organisation's alerts."""
 
     async def handle(event: DiagnosticScored, uow: WatchUnitOfWork) -> None:
@@ -103,22 +104,26 @@ def diagnostic_scored(schedule: RetrySchedule) -> Handler[DiagnosticScored]:
             logger.info("a scored diagnostic of an erased organisation arrived late; ignored")
             return
         if await uow.diagnostics.add(WatchedDiagnostic.of(event)):
-            await follow(uow, event.organisation_id, schedule=schedule)
+            await follow(uow, event.organisation_id, schedule=schedule, links=links)
 
     return handle
 
 
-def diagnostic_withdrawn(schedule: RetrySchedule) -> Handler[DiagnosticWithdrawn]:
+def diagnostic_withdrawn(
+    schedule: RetrySchedule, links: MailLinks | None = None
+) -> Handler[DiagnosticWithdrawn]:
     """Return the handler that drops a withdrawn diagnostic (the previous one, if any, is watched again)."""
 
     async def handle(event: DiagnosticWithdrawn, uow: WatchUnitOfWork) -> None:
         await uow.diagnostics.withdraw(event.diagnostic_id)
-        await follow(uow, event.organisation_id, schedule=schedule)
+        await follow(uow, event.organisation_id, schedule=schedule, links=links)
 
     return handle
 
 
-async def follow(uow: WatchUnitOfWork, organisation_id: str, *, schedule: RetrySchedule) -> None:
+async def follow(
+    uow: WatchUnitOfWork, organisation_id: str, *, schedule: RetrySchedule, links: MailLinks | None = None
+) -> None:
     """Index an organisation's latest diagnostic, then resolve, reopen or open its alerts accordingly."""
     standing = await uow.diagnostics.of_organisation(organisation_id)
     latest = max(standing, key=lambda d: (d.scored_at, d.diagnostic_id), default=None)
@@ -136,7 +141,9 @@ async def follow(uow: WatchUnitOfWork, organisation_id: str, *, schedule: RetryS
                 await uow.alerts.save(alert)
                 uow.collect(alert)
         elif matches and latest is not None:
-            await alert_organisation(uow, notice, latest, models=models, schedule=schedule, at=at)
+            await alert_organisation(
+                uow, notice, latest, models=models, schedule=schedule, at=at, links=links
+            )
 
 
 async def model_published(event: ModelPublished, uow: WatchUnitOfWork) -> None:

@@ -11,6 +11,7 @@ from services.watch.domain.index import DiagnosticMatrix
 from services.watch.domain.model_notices import notice_from_diff
 from services.watch.domain.notices import Notice
 from services.watch.service_layer.alerting import Models, alert_organisation
+from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.model.diff import diff_models
@@ -104,7 +105,14 @@ async def _notice(uow: WatchUnitOfWork, notice_id: str) -> Notice:
     return notice
 
 
-async def fan_out(notice_id: str, *, uow: WatchUnitOfWork, schedule: RetrySchedule, batch: int) -> int:
+async def fan_out(
+    notice_id: str,
+    *,
+    uow: WatchUnitOfWork,
+    schedule: RetrySchedule,
+    batch: int,
+    links: MailLinks | None = None,
+) -> int:
     """Alert every organisation a published notice targets, a batch per transaction; return how many.
 
     Alerts are one per organisation and notice, so running it again (after a crash, or for a
@@ -119,7 +127,9 @@ async def fan_out(notice_id: str, *, uow: WatchUnitOfWork, schedule: RetrySchedu
     targeted = [candidates[row] for row in DiagnosticMatrix.of(candidates).select(notice).tolist()]
     alerted = 0
     for start in range(0, len(targeted), batch):
-        alerted += await _alert_batch(notice, targeted[start : start + batch], uow=uow, schedule=schedule)
+        alerted += await _alert_batch(
+            notice, targeted[start : start + batch], uow=uow, schedule=schedule, links=links
+        )
     async with uow:
         await uow.notices.mark_fanned_out(notice_id)
         await uow.commit()
@@ -129,14 +139,19 @@ async def fan_out(notice_id: str, *, uow: WatchUnitOfWork, schedule: RetrySchedu
 
 @transactional
 async def _alert_batch(
-    notice: Notice, diagnostics: list[WatchedDiagnostic], *, uow: WatchUnitOfWork, schedule: RetrySchedule
+    notice: Notice,
+    diagnostics: list[WatchedDiagnostic],
+    *,
+    uow: WatchUnitOfWork,
+    schedule: RetrySchedule,
+    links: MailLinks | None,
 ) -> int:
     at, alerted = utc_now(), 0
     async with uow:
         models = Models(uow)
         for diagnostic in diagnostics:
             alerted += await alert_organisation(
-                uow, notice, diagnostic, models=models, schedule=schedule, at=at
+                uow, notice, diagnostic, models=models, schedule=schedule, at=at, links=links
             )
         await uow.commit()
     return alerted

@@ -11,6 +11,7 @@ from services.watch.domain.deliveries import Delivery, Message
 from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.endpoints import Endpoint
 from services.watch.domain.inbox import InboxItem
+from services.watch.domain.mailings import StagedEmail
 from services.watch.domain.notices import Notice
 from services.watch.domain.organisations import WatchedOrganisation
 from services.watch.domain.preferences import Preferences
@@ -46,6 +47,9 @@ class DiagnosticRepository(Protocol):
 
     async def latest(self, organisation_id: str) -> WatchedDiagnostic | None:
         """Return the indexed latest diagnostic of an organisation."""
+
+    async def every_latest(self) -> list[WatchedDiagnostic]:
+        """Return every organisation's latest diagnostic."""
 
     async def candidates(self, notice: Notice) -> list[WatchedDiagnostic]:
         """Return the latest diagnostics the index cannot rule out for a notice (the notice decides)."""
@@ -172,3 +176,25 @@ class DeliveryRepository(Protocol):
 
     async def of_endpoint(self, endpoint_id: str, *, since: datetime | None = None) -> list[Delivery]:
         """Return an endpoint's deliveries, newest first."""
+
+
+class MailRepository(Protocol):
+    """E-mails staged for sending, and the re-diagnosis reminders sent."""
+
+    async def stage(self, email: StagedEmail) -> bool:
+        """Stage an e-mail; False when its key was staged before."""
+
+    async def get(self, key: str) -> StagedEmail | None:
+        """Return a staged e-mail."""
+
+    async def save(self, email: StagedEmail) -> None:
+        """Store an e-mail's sending state."""
+
+    async def due(self, at: datetime, *, limit: int) -> list[StagedEmail]:
+        """Return pending e-mails whose next attempt is due."""
+
+    async def last_reminder(self, organisation_id: str) -> datetime | None:
+        """Return when the organisation was last reminded to diagnose again."""
+
+    async def reminded(self, organisation_id: str, at: datetime) -> None:
+        """Remember a reminder."""

@@ -8,6 +8,7 @@ from services.watch.service_layer.ports import (
     DiagnosticRepository,
     EndpointRepository,
     InboxRepository,
+    MailRepository,
     NoticeRepository,
     OrganisationRepository,
     PreferenceRepository,
@@ -30,6 +31,7 @@ class WatchUnitOfWork(UnitOfWork):
     preferences: PreferenceRepository
     endpoints: EndpointRepository
     deliveries: DeliveryRepository
+    mails: MailRepository
     model_versions: ModelVersions
     probe_answers: ProbeAnswers
     revoked_keys: RevokedKeys

@@ -1,0 +1,317 @@
+"""Use cases of e-mail: an alert's own e-mail, daily and weekly digests, reminders, and sending them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from services.watch.domain.digests import DigestCadence, Period, digest_key, digest_period, group
+from services.watch.domain.emails import DigestEntry, OutgoingEmail, ScoreChange, render_alert, render_digest
+from services.watch.domain.inbox import InboxItem, inbox_item_id
+from services.watch.domain.mailings import DeliveryFailed, StagedEmail
+from services.watch.domain.notices import Notice
+from services.watch.domain.preferences import Preferences, route
+from services.watch.domain.reminders import due, next_due_at, reminder_key
+from services.watch.service_layer.unit_of_work import WatchUnitOfWork
+from shared.mongo import utc_now
+from shared.unit_of_work import transactional
+
+logger = logging.getLogger(__name__)
+REMINDER_NOTICE = "rappel-rediagnostic"
+
+
+class MailSender(Protocol):
+    """What hands an e-mail to the SMTP server (raises DeliveryFailed with `transient`)."""
+
+    async def send(self, message: OutgoingEmail) -> None:
+        """Send one e-mail."""
+
+
+@dataclass(frozen=True)
+class MailLinks:
+    """Where an e-mail's links point."""
+
+    base_url: str
+
+    @property
+    def preferences_url(self) -> str:
+        """Return where a subscriber changes its cadences (the List-Unsubscribe target)."""
+        return f"{self.base_url.rstrip('/')}/watch/v1/preferences"
+
+
+def veille_link(organisation_id: str) -> str:
+    """Return the path of an organisation's Veille page."""
+    return f"watch/v1/organisations/{organisation_id}/veille"
+
+
+def entry(
+    notice: Notice, organisation_name: str, organisation_id: str, affected: dict[str, Any] | None
+) -> DigestEntry:
+    """Describe an alert for an e-mail: what changed, which indicators, the projected scores, what to do."""
+    impact = (affected or {}).get("impact") or {}
+    changes = [
+        ScoreChange(f"Levier {lever['code']}", lever["before"], lever["after"])
+        for lever in impact.get("levers", [])
+        if lever.get("before") is not None
+        and lever.get("after") is not None
+        and lever["before"] != lever["after"]
+    ]
+    if impact.get("overall_before") is not None and impact.get("overall_after") is not None:
+        changes.insert(0, ScoreChange("global", impact["overall_before"], impact["overall_after"]))
+    criteria = [c["text"] for step in impact.get("roadmap_head", []) for c in step.get("criteria", [])]
+    return DigestEntry(
+        notice_title=notice.title_fr,
+        kind=notice.kind,
+        severity=notice.severity,
+        summary=notice.summary_fr,
+        organisation_name=organisation_name or organisation_id,
+        indicators=tuple(i["code"] for i in (affected or {}).get("indicators", [])),
+        score_changes=tuple(changes),
+        criteria=tuple(criteria[:6]),
+        deadline=notice.deadline,
+        link=veille_link(organisation_id),
+    )
+
+
+async def stage_alert_email(
+    uow: WatchUnitOfWork, item: InboxItem, notice: Notice, to: str, *, links: MailLinks, at: datetime
+) -> bool:
+    """Stage the e-mail of one alert sent as soon as it opens (its key: the inbox item's)."""
+    organisation = await uow.organisations.get(item.organisation_id)
+    affected = await uow.alerts.impact(item.alert_id) if item.alert_id else None
+    message = render_alert(
+        entry(notice, organisation.name if organisation else "", item.organisation_id, affected),
+        to=to,
+        key=f"alert-{item.id}",
+        base_url=links.base_url,
+        preferences_url=links.preferences_url,
+    )
+    return await uow.mails.stage(StagedEmail.stage(message, account_id=item.account_id, at=at))
+
+
+async def send_due(
+    *,
+    unit_of_work: Callable[[], WatchUnitOfWork],
+    sender: MailSender,
+    compress: float = 1.0,
+    limit: int = 100,
+) -> int:
+    """Send the staged e-mails that are due; return how many were tried."""
+    async with (uow := unit_of_work()):
+        emails = await uow.mails.due(utc_now(), limit=limit)
+    for email in emails:
+        await _send_one(email, unit_of_work=unit_of_work, sender=sender, compress=compress)
+    return len(emails)
+
+
+async def _send_one(
+    email: StagedEmail, *, unit_of_work: Callable[[], WatchUnitOfWork], sender: MailSender, compress: float
+) -> None:
+    try:
+        await sender.send(email.message)
+        email.sent(utc_now())
+    except DeliveryFailed as exc:
+        logger.warning("e-mail %s refused (%s)", email.key, "transient" if exc.transient else "permanent")
+        email.failed(utc_now(), str(exc), transient=exc.transient, compress=compress)
+    async with (uow := unit_of_work()):
+        await uow.mails.save(email)
+        await uow.commit()
+
+
+async def send_digests(
+    cadence: DigestCadence, *, uow: WatchUnitOfWork, links: MailLinks, at: datetime
+) -> int:
+    """Stage the last whole period's digest of every subscriber on this cadence; return how many."""
+    period, staged = digest_period(cadence, at), 0
+    async with uow:
+        accounts = await uow.preferences.subscribers()
+    for account_id in accounts:
+        staged += await _digest(account_id, cadence, period, uow=uow, links=links, at=at)
+    return staged
+
+
+@transactional
+async def _digest(
+    account_id: str,
+    cadence: DigestCadence,
+    period: Period,
+    *,
+    uow: WatchUnitOfWork,
+    links: MailLinks,
+    at: datetime,
+) -> int:
+    async with uow:
+        preferences = await uow.preferences.get(account_id)
+        key = digest_key(account_id, "email", period)
+        if preferences is None or preferences.email is None or await uow.mails.get(key) is not None:
+            return 0
+        plan = await uow.plans.plan(account_id) or "free"
+        items = [
+            i
+            for i in await uow.inbox.created_between(account_id, period.start, period.end)
+            if route(plan, i.severity, i.kind, preferences).get("email") == cadence
+        ]
+        digest = group(items, period, at=at)
+        if digest is None:
+            return 0
+        entries = [await _entry_of(uow, item) for item in digest.items]
+        message = render_digest(
+            [e for e in entries if e is not None],
+            to=preferences.email,
+            period=period,
+            key=key,
+            base_url=links.base_url,
+            preferences_url=links.preferences_url,
+        )
+        # Sent from now on, whatever moment the period was computed for.
+        await uow.mails.stage(StagedEmail.stage(message, account_id=account_id, at=utc_now()))
+        await uow.commit()
+    return 1
+
+
+async def _entry_of(uow: WatchUnitOfWork, item: InboxItem) -> DigestEntry | None:
+    notice = await uow.notices.get(item.notice_id)
+    organisation = await uow.organisations.get(item.organisation_id)
+    name = organisation.name if organisation else ""
+    if notice is None:
+        return DigestEntry(item.title, item.kind, item.severity, item.summary, name or item.organisation_id)
+    affected = await uow.alerts.impact(item.alert_id) if item.alert_id else None
+    return entry(notice, name, item.organisation_id, affected)
+
+
+async def remind(
+    *, uow: WatchUnitOfWork, links: MailLinks, at: datetime, after: timedelta, every: timedelta
+) -> int:
+    """Remind every organisation whose latest diagnostic is old to diagnose again; return how many."""
+    async with uow:
+        latest = await uow.diagnostics.every_latest()
+    reminded = 0
+    for diagnostic in latest:
+        reminded += await _remind_one(
+            diagnostic.organisation_id,
+            diagnostic.account_id,
+            diagnostic.scored_at,
+            uow=uow,
+            links=links,
+            at=at,
+            after=after,
+            every=every,
+        )
+    return reminded
+
+
+@transactional
+async def _remind_one(
+    organisation_id: str,
+    account_id: str,
+    scored_at: datetime,
+    *,
+    uow: WatchUnitOfWork,
+    links: MailLinks,
+    at: datetime,
+    after: timedelta,
+    every: timedelta,
+) -> int:
+    async with uow:
+        last = await uow.mails.last_reminder(organisation_id)
+        if not due(scored_at, last, at, after=after, every=every):
+            return 0
+        key = reminder_key(organisation_id, next_due_at(scored_at, last, after=after, every=every))
+        item = _reminder_item(organisation_id, account_id, key, scored_at.date(), at=at)
+        if await uow.inbox.add(item):
+            preferences = await uow.preferences.get(account_id) or Preferences(account_id)
+            if preferences.email is not None and preferences.cadence("email", "usage") != "off":
+                await _stage_reminder_email(uow, item, preferences.email, links=links, at=at)
+        await uow.mails.reminded(organisation_id, at)
+        await uow.commit()
+    return 1
+
+
+def _reminder_item(
+    organisation_id: str, account_id: str, key: str, scored_on: date, *, at: datetime
+) -> InboxItem:
+    return InboxItem(
+        id=inbox_item_id(account_id, organisation_id, f"{REMINDER_NOTICE}:{key}"),
+        account_id=account_id,
+        organisation_id=organisation_id,
+        alert_id=None,
+        notice_id=REMINDER_NOTICE,
+        kind="usage",
+        severity="info",
+        title="Il est temps de refaire votre diagnostic",
+        summary=(
+            f"Votre dernier diagnostic date du {scored_on.strftime('%d/%m/%Y')}. Les usages, les "
+            "technologies et la réglementation ont évolué depuis : un nouveau diagnostic mesure vos "
+            "progrès et met à jour votre feuille de route."
+        ),
+        created_at=at,
+    )
+
+
+async def _stage_reminder_email(
+    uow: WatchUnitOfWork, item: InboxItem, to: str, *, links: MailLinks, at: datetime
+) -> None:
+    organisation = await uow.organisations.get(item.organisation_id)
+    name = organisation.name if organisation and organisation.name else item.organisation_id
+    reminder = DigestEntry(
+        item.title, item.kind, item.severity, item.summary, name, link=veille_link(item.organisation_id)
+    )
+    message = render_alert(
+        reminder,
+        to=to,
+        key=f"reminder-{item.id}",
+        base_url=links.base_url,
+        preferences_url=links.preferences_url,
+    )
+    await uow.mails.stage(StagedEmail.stage(message, account_id=item.account_id, at=at))
+
+
+@transactional
+async def milestones(*, uow: WatchUnitOfWork, today: date, at: datetime) -> int:
+    """Tell the organisations with an open alert that a notice takes effect or reaches its deadline today."""
+    staged = 0
+    async with uow:
+        for notice in await uow.notices.published():
+            moment = (
+                "deadline"
+                if notice.deadline == today
+                else "effective"
+                if notice.effective_date == today
+                else None
+            )
+            if moment is None:
+                continue
+            for alert in await uow.alerts.of_notice(notice.id):
+                if alert.status in ("open", "acknowledged"):
+                    staged += await _milestone_item(
+                        uow, notice, alert.organisation_id, alert.id, moment, at=at
+                    )
+        await uow.commit()
+    return staged
+
+
+async def _milestone_item(
+    uow: WatchUnitOfWork, notice: Notice, organisation_id: str, alert_id: str, moment: str, *, at: datetime
+) -> int:
+    organisation = await uow.organisations.get(organisation_id)
+    if organisation is None or organisation.erased:
+        return 0
+    title = (
+        "Échéance aujourd'hui : " if moment == "deadline" else "En vigueur aujourd'hui : "
+    ) + notice.title_fr
+    item = InboxItem(
+        id=inbox_item_id(organisation.account_id, organisation_id, f"{notice.id}:{moment}"),
+        account_id=organisation.account_id,
+        organisation_id=organisation_id,
+        alert_id=alert_id,
+        notice_id=notice.id,
+        kind=notice.kind,
+        severity=notice.severity,
+        title=title,
+        summary=notice.summary_fr,
+        created_at=at,
+    )
+    return int(await uow.inbox.add(item))
