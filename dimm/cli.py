@@ -16,7 +16,8 @@ import typer
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 
-from dimm.demo import demo_complete
+from dimm import mail_sink
+from dimm.demo import DemoLinks, demo_complete
 from dimm.embedded import EmbeddedStack, StackError
 from dimm.model_cli import app as model_app
 from shared.auth import generate_key_pair, load_private_key
@@ -33,6 +34,8 @@ logger = logging.getLogger("dimm")
 TOKEN_ENV = "DIMM_ASSESSMENT_ADMIN_TOKEN"
 BENCHMARK_TOKEN_ENV = "DIMM_BENCHMARK_ADMIN_TOKEN"
 WATCH_TOKEN_ENV = "DIMM_WATCH_ADMIN_TOKEN"
+WATCH_ALLOW_HOSTS_ENV = "DIMM_WATCH_WEBHOOK_ALLOW_HOSTS"
+ENVIRONMENT_ENV = "DIMM_ENVIRONMENT"
 PRIVATE_KEY_ENV = "DIMM_ASSESSMENT_JWT_PRIVATE_KEY"
 PUBLIC_KEY_ENV = "DIMM_JWT_PUBLIC_KEY"
 DEFAULT_DATA_DIR = Path("var")
@@ -74,14 +77,14 @@ def _signing_keys(data_dir: Path) -> None:
 
 def _first_demo(base: str, data_dir: Path) -> None:
     """On a fresh embedded database, wait for the platform and seed the demo (`dimm demo`)."""
-    from dimm.demo import DemoError, DemoLinks, run_demo
+    from dimm.demo import DemoError, run_demo
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if all(
                 httpx.get(f"{base}/{s}/readyz", timeout=2).status_code == 200
-                for s in ("assessment", "scoring", "benchmark")
+                for s in ("assessment", "scoring", "benchmark", "watch")
             ):
                 break
         except httpx.TransportError:
@@ -100,6 +103,24 @@ def _first_demo(base: str, data_dir: Path) -> None:
     typer.echo(f"\nDemo data created in {links.seconds:.0f} s. To open in a browser:")
     typer.echo(f"  a report with its peers: {base}{links.report}")
     typer.echo(f"  a national study:        {base}{links.study}")
+    _echo_watch(base, links)
+    _receive_webhooks(data_dir)
+
+
+def _echo_watch(base: str, links: DemoLinks) -> None:
+    """Print where the demo's alerts are: two routes read with the token, and the webhooks' folder."""
+    bearer = f'curl -H "Authorization: Bearer {links.token}"'
+    typer.echo(f"  {links.watch.alerts} open alerts; an organisation's Veille page and the inbox:")
+    typer.echo(f"    {base}{links.watch.veille}?access_token={links.token}")
+    typer.echo(f"    {bearer} {base}{links.watch.inbox}")
+    typer.echo(f"  webhooks received by the demo's receiver: {links.watch.webhooks}/")
+
+
+def _receive_webhooks(data_dir: Path) -> None:
+    """Keep the demo's webhook receiver for as long as `dimm up` runs (later alerts land there too)."""
+    from dimm.demo_watch import receive_forever
+
+    asyncio.run(receive_forever(data_dir))
 
 
 @app.command()
@@ -125,6 +146,10 @@ def up(
         os.environ.setdefault(BENCHMARK_TOKEN_ENV, os.environ[TOKEN_ENV])
         # So do the watch service's (change notices).
         os.environ.setdefault(WATCH_TOKEN_ENV, os.environ[TOKEN_ENV])
+        if os.environ.get(ENVIRONMENT_ENV, "development") == "development":
+            # The demo's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless
+            # allowed; only in development, as the watch refuses this setting in production.
+            os.environ.setdefault(WATCH_ALLOW_HOSTS_ENV, '["127.0.0.1"]')
         _signing_keys(data_dir)
         provision_topics(
             os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
@@ -139,8 +164,16 @@ def up(
         for name in SERVICES:
             typer.echo(f"  {name:<11} {base}/{name}/docs")
         typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
+        if mail_sink.wanted():
+            # No SMTP server configured: the watch's e-mails land in files under the data directory.
+            threading.Thread(
+                target=asyncio.run, args=(mail_sink.sink_forever(data_dir),), daemon=True
+            ).start()
+            typer.echo(f"  e-mails of the watch service: {data_dir / mail_sink.MAIL_DIR}/*.eml")
         if "secantus" in stack.processes and not demo_complete(data_dir):
             threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
+        elif "secantus" in stack.processes:
+            threading.Thread(target=_receive_webhooks, args=(data_dir,), daemon=True).start()
         uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=30)
     except StackError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -226,7 +259,7 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
 ) -> None:
     """Create (once) a premium demo account, its organisations, a benchmark and a study; print the links."""
-    from dimm.demo import DemoError, DemoLinks, run_demo
+    from dimm.demo import DemoError, run_demo
 
     async def seed() -> DemoLinks:
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:
@@ -241,6 +274,7 @@ def demo(
     typer.echo(f"  access token (valid 15 min): {links.token}")
     typer.echo(f"  report (open it in a browser): {url}{links.report}")
     typer.echo(f"  national study results: {url}{links.study}")
+    _echo_watch(url, links)
 
 
 @bench_app.command("bus")
@@ -286,6 +320,20 @@ def bench_benchmark(
     from dimm.bench.benchmark import run_benchmark_bench
 
     run_benchmark_bench(events=events, queries=queries, echo=typer.echo)
+
+
+@bench_app.command("watch")
+def bench_watch(
+    rows: Annotated[int, typer.Option(help="Diagnostics indexed and re-scored.")] = 1_000_000,
+    scan_rows: Annotated[
+        int | None, typer.Option(help="Rows the scan is timed on (default all; fewer are extrapolated).")
+    ] = None,
+    organisations: Annotated[int, typer.Option(help="Organisations alerted by webhook.")] = 10_000,
+) -> None:
+    """Index against scan at 1M diagnostics, impact projection rate, webhook fan-out to a local receiver."""
+    from dimm.bench.watch import run_watch_bench
+
+    run_watch_bench(rows=rows, scan_rows=scan_rows or rows, organisations=organisations, echo=typer.echo)
 
 
 def main() -> None:

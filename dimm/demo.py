@@ -1,4 +1,4 @@
-"""`dimm demo`: a premium demo account, ~60 organisations with scored diagnostics, a benchmark and a study."""
+"""`dimm demo`: a premium account, ~60 organisations with scored diagnostics, a benchmark, a study, alerts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dimm.demo_data import ORGANISATIONS as ORGANISATIONS
 from dimm.demo_data import SEED, SHOWCASE, DemoOrganisation, Seeded, levels, lever_offsets
 from dimm.demo_http import DemoError as DemoError
 from dimm.demo_http import check as check
+from dimm.demo_watch import WEBHOOKS_DIR, WatchLinks, receiving, watch_demo
 
 V1 = "/assessment/v1"
 DEMO_FILE = "demo.json"
@@ -202,6 +203,7 @@ class DemoLinks:
     token: str
     report: str
     study: str
+    watch: WatchLinks
     created: bool
     seconds: float
 
@@ -216,11 +218,14 @@ async def run_demo(http: httpx.AsyncClient, operator_token: str, data_dir: Path)
     showcase = next(s for s in seeded if s.demo is SHOWCASE)
     created = any(s.created for s in seeded)
     study_id, study_moved = await benchmark_demo(http, operator, auth, seeded, changed=created)
+    async with receiving(data_dir / WEBHOOKS_DIR):
+        watch = await watch_demo(http, operator, auth=auth, seeded=seeded, data_dir=data_dir)
     _remember(data_dir, complete=True)
     return DemoLinks(
         token=token,
         report=f"/scoring/v1/diagnostics/{showcase.diagnostic_id}/report?access_token={token}",
         study=f"/benchmark/v1/studies/{study_id}/results.html",
-        created=created or study_moved,
+        watch=watch,
+        created=created or study_moved or watch.created,
         seconds=time.monotonic() - started,
     )

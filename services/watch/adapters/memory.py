@@ -267,11 +267,13 @@ class MemoryDeliveryRepository:
 
     def __init__(self) -> None:
         self.messages: dict[str, Message] = {}
+        self.about: dict[str, str | None] = {}
         self.items: dict[str, tuple[Delivery, datetime]] = {}
 
-    async def add(self, delivery: Delivery, message: Message) -> bool:
+    async def add(self, delivery: Delivery, message: Message, *, organisation_id: str | None = None) -> bool:
         """Store a new message and its delivery; False when the delivery exists already."""
         self.messages.setdefault(message.id, message)
+        self.about[message.id] = organisation_id
         key = f"{delivery.message_id}:{delivery.endpoint_id}"
         if key in self.items:
             return False
@@ -302,6 +304,12 @@ class MemoryDeliveryRepository:
             and d.next_attempt_at <= at
         ]
         return _copy(sorted(due, key=lambda d: d.next_attempt_at or at)[:limit])
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the messages about an organisation, and their deliveries."""
+        gone = {m for m, about in self.about.items() if about == organisation_id}
+        self.items = {k: v for k, v in self.items.items() if v[0].message_id not in gone}
+        self.messages = {k: m for k, m in self.messages.items() if k not in gone}
 
     async def of_endpoint(self, endpoint_id: str, *, since: datetime | None = None) -> list[Delivery]:
         """Return an endpoint's deliveries, newest first."""
@@ -351,6 +359,11 @@ class MemoryMailRepository:
     async def reminded(self, organisation_id: str, at: datetime) -> None:
         """Remember a reminder."""
         self.reminders[organisation_id] = at
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the e-mails about an organisation, and its reminders."""
+        self.items = {k: e for k, e in self.items.items() if e.organisation_id != organisation_id}
+        self.reminders.pop(organisation_id, None)
 
 
 class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):

@@ -163,14 +163,12 @@ class MongoDeliveryRepository:
         await self._deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         await self._deliveries.create_index([("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
 
-    async def add(self, delivery: Delivery, message: Message) -> bool:
-        """Store a new message and its delivery; False when the delivery exists already."""
+    async def add(self, delivery: Delivery, message: Message, *, organisation_id: str | None = None) -> bool:
+        """Store a new message (about an organisation, or none) and its delivery; False when it exists."""
         session = self._source.session
+        document = {**_fields(message, skip=("id",)), "organisation_id": organisation_id}
         await self._messages.update_one(
-            {"_id": message.id},
-            {"$setOnInsert": _fields(message, skip=("id",))},
-            upsert=True,
-            session=session,
+            {"_id": message.id}, {"$setOnInsert": document}, upsert=True, session=session
         )
         result = await self._deliveries.update_one(
             {"_id": delivery_id(delivery)},
@@ -183,7 +181,19 @@ class MongoDeliveryRepository:
     async def message(self, message_id: str) -> Message | None:
         """Return a message."""
         doc = await self._messages.find_one({"_id": message_id}, session=self._source.session)
-        return Message(id=doc.pop("_id"), **doc) if doc else None
+        if doc is None:
+            return None
+        doc.pop("organisation_id", None)
+        return Message(id=doc.pop("_id"), **doc)
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the messages about an erased organisation, and their deliveries."""
+        session = self._source.session
+        about = self._messages.find({"organisation_id": organisation_id}, {"_id": 1}, session=session)
+        ids = [doc["_id"] async for doc in about]
+        if ids:
+            await self._deliveries.delete_many({"message_id": {"$in": ids}}, session=session)
+            await self._messages.delete_many({"_id": {"$in": ids}}, session=session)
 
     async def get(self, message_id: str, endpoint_id: str) -> Delivery | None:
         """Return a delivery."""
@@ -283,6 +293,11 @@ class MongoMailRepository:
         await self._reminders.replace_one(
             {"_id": organisation_id}, {"at": at}, upsert=True, session=self._source.session
         )
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the e-mails about an erased organisation, and its reminders."""
+        await self._emails.delete_many({"organisation_id": organisation_id}, session=self._source.session)
+        await self._reminders.delete_one({"_id": organisation_id}, session=self._source.session)
 
 
 def _email_document(email: StagedEmail) -> dict[str, Any]:

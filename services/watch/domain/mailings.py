@@ -36,6 +36,8 @@ class StagedEmail:
     account_id: str
     message: OutgoingEmail
     created_at: datetime
+    organisation_id: str | None = None
+    """The one organisation it is about (None for a digest), so an erasure can take it away."""
     status: MailStatus = "pending"
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -44,9 +46,18 @@ class StagedEmail:
     history: list[str] = field(default_factory=list)
 
     @classmethod
-    def stage(cls, message: OutgoingEmail, *, account_id: str, at: datetime) -> StagedEmail:
+    def stage(
+        cls, message: OutgoingEmail, *, account_id: str, at: datetime, organisation_id: str | None = None
+    ) -> StagedEmail:
         """Stage an e-mail, to be sent at once."""
-        return cls(key=message.key, account_id=account_id, message=message, created_at=at, next_attempt_at=at)
+        return cls(
+            key=message.key,
+            account_id=account_id,
+            message=message,
+            created_at=at,
+            organisation_id=organisation_id,
+            next_attempt_at=at,
+        )
 
     def sent(self, at: datetime) -> None:
         """Record that the SMTP server accepted it."""

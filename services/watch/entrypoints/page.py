@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from services.watch.domain.alerts import Alert
 from services.watch.domain.emails import french_date, french_number
 from services.watch.domain.notices import Notice
-from services.watch.entrypoints.dependencies import Caller, UoW
+from services.watch.entrypoints.dependencies import UoW
 from services.watch.service_layer.subscriptions import owned
-from shared.http import problem_responses
+from shared.http import Reader, problem_responses
 from shared.model.scorecard import ADVICE_LABELS
 
 router = APIRouter(prefix="/v1", tags=["watch"])
@@ -33,7 +33,7 @@ _STYLE = (
     response_class=HTMLResponse,
     responses=problem_responses(401, 403, 404),
 )
-async def veille(organisation_id: str, caller: Caller, uow: UoW) -> HTMLResponse:
+async def veille(organisation_id: str, caller: Reader, uow: UoW) -> HTMLResponse:
     """The organisation's watch page: open alerts with their impact and the criteria to meet."""
     caller.require("organisations:read")
     async with uow:

@@ -143,5 +143,6 @@ async def stage_webhooks(
             message = Message.new(
                 endpoint_id=endpoint.id, event_type=AFFECTED_WEBHOOK_TYPE, payload=body, at=at
             )
-            staged += await uow.deliveries.add(Delivery.start(message, schedule), message)
+            started = Delivery.start(message, schedule)
+            staged += await uow.deliveries.add(started, message, organisation_id=organisation_id)
     return staged

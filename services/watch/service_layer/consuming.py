@@ -83,6 +83,8 @@ async def organisation_erased(event: OrganisationErased, uow: WatchUnitOfWork) -
     await uow.diagnostics.forget_organisation(event.organisation_id)
     await uow.alerts.forget_organisation(event.organisation_id)
     await uow.inbox.forget_organisation(event.organisation_id)
+    await uow.deliveries.forget_organisation(event.organisation_id)
+    await uow.mails.forget_organisation(event.organisation_id)
 
 
 async def account_opened(event: AccountOpened, uow: WatchUnitOfWork) -> None:

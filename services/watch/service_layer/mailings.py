@@ -89,7 +89,10 @@ async def stage_alert_email(
         base_url=links.base_url,
         preferences_url=links.preferences_url,
     )
-    return await uow.mails.stage(StagedEmail.stage(message, account_id=item.account_id, at=at))
+    staged = StagedEmail.stage(
+        message, account_id=item.account_id, at=at, organisation_id=item.organisation_id
+    )
+    return await uow.mails.stage(staged)
 
 
 async def send_due(
@@ -266,7 +269,10 @@ async def _stage_reminder_email(
         base_url=links.base_url,
         preferences_url=links.preferences_url,
     )
-    await uow.mails.stage(StagedEmail.stage(message, account_id=item.account_id, at=at))
+    staged = StagedEmail.stage(
+        message, account_id=item.account_id, at=at, organisation_id=item.organisation_id
+    )
+    await uow.mails.stage(staged)
 
 
 @transactional

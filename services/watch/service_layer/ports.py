@@ -159,7 +159,7 @@ class EndpointRepository(Protocol):
 class DeliveryRepository(Protocol):
     """Webhook messages to deliver, one delivery per message and endpoint, each with its attempts."""
 
-    async def add(self, delivery: Delivery, message: Message) -> bool:
+    async def add(self, delivery: Delivery, message: Message, *, organisation_id: str | None = None) -> bool:
         """Store a new message and its delivery; False when the delivery exists already."""
 
     async def message(self, message_id: str) -> Message | None:
@@ -176,6 +176,9 @@ class DeliveryRepository(Protocol):
 
     async def of_endpoint(self, endpoint_id: str, *, since: datetime | None = None) -> list[Delivery]:
         """Return an endpoint's deliveries, newest first."""
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the messages about an erased organisation, and their deliveries."""
 
 
 class MailRepository(Protocol):
@@ -198,3 +201,6 @@ class MailRepository(Protocol):
 
     async def reminded(self, organisation_id: str, at: datetime) -> None:
         """Remember a reminder."""
+
+    async def forget_organisation(self, organisation_id: str) -> None:
+        """Delete the e-mails about an erased organisation, and its reminders."""

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.watch.adapters.memory import MemoryWatchUnitOfWork
+from services.watch.domain.deliveries import Delivery, Message
 from services.watch.domain.emails import OutgoingEmail
 from services.watch.domain.mailings import DeliveryFailed
 from services.watch.domain.preferences import Preferences
 from services.watch.domain.rules import parse_rule
 from services.watch.service_layer import consuming, mailings, notices
 from services.watch.service_layer.mailings import MailLinks
-from shared.events.contracts.assessment import AccountOpened
+from shared.events.contracts.assessment import AccountOpened, OrganisationErased
 from shared.model.editions import shipped_edition
 from tests.unit.benchmark.events import registered, scored
 from tests.unit.watch import notice
@@ -117,3 +118,22 @@ class TestMilestones:
             await mailings.milestones(uow=uow, today=published.deadline, at=T0)
         titles = [i.title for i in uow.inbox.items.values()]
         assert sum(t.startswith("Échéance aujourd'hui") for t in titles) == 1
+
+
+class TestErasure:
+    async def test_an_erased_organisation_leaves_alerts_inbox_emails_and_webhook_messages(self) -> None:
+        uow = await _world(email_cadence="immediately")
+        await uow.deliveries.add(*_message_about("org_a"), organisation_id="org_a")
+        erased = OrganisationErased(organisation_id="org_a", account_id="acc_1", erased_at=T0)
+        await consuming.organisation_erased(erased, uow)
+        assert not uow.alerts.items
+        assert not uow.inbox.items
+        assert not uow.mails.items
+        assert not uow.deliveries.items
+        assert not uow.deliveries.messages
+        assert await uow.diagnostics.latest("org_a") is None
+
+
+def _message_about(organisation_id: str) -> tuple[Delivery, Message]:
+    message = Message.new(endpoint_id="ep_1", event_type="watch.organisation.affected", payload=b"{}", at=T0)
+    return Delivery.start(message, SCHEDULE), message
