@@ -292,6 +292,21 @@ class TestEmailDigests:
         assert "Échéance aujourd'hui" not in text
         assert f"organisations/{ORG['a']}/veille" in text
 
+    async def test_an_operator_stages_a_missed_period_but_not_one_still_running(
+        self, http: httpx.AsyncClient, seeded: dict[str, str]
+    ) -> None:
+        today = datetime.now(UTC).date()
+        running = await http.post(
+            f"{W1}/ops/digests", json={"cadence": "daily", "day": today.isoformat()}, headers=OPERATOR
+        )
+        assert running.status_code == 422
+        missed = (today - timedelta(days=2)).isoformat()
+        answer = await http.post(
+            f"{W1}/ops/digests", json={"cadence": "daily", "day": missed}, headers=OPERATOR
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"staged": 0}
+
 
 class TestLaterDiagnosticsAndErasure:
     async def test_a_later_diagnostic_that_no_longer_matches_resolves_the_alert(

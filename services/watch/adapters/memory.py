@@ -154,9 +154,11 @@ class MemoryAlertRepository:
         """Return an alert."""
         return _copy(self.items.get(alert_id))
 
-    async def save(self, alert: Alert) -> None:
+    async def save(self, alert: Alert, *, impact: dict[str, Any] | None = None) -> None:
         """Store an alert's state."""
         self.items[alert.id] = _copy(alert)
+        if impact is not None:
+            self.impacts[alert.id] = impact
 
     async def of_organisation(self, organisation_id: str, *, status: str | None = None) -> list[Alert]:
         """Return an organisation's alerts, newest first."""
@@ -170,10 +172,6 @@ class MemoryAlertRepository:
     async def of_notice(self, notice_id: str) -> list[Alert]:
         """Return a notice's alerts."""
         return _copy([a for a in self.items.values() if a.notice_id == notice_id])
-
-    async def set_impact(self, alert_id: str, affected: dict[str, Any]) -> None:
-        """Keep an alert's impact."""
-        self.impacts[alert_id] = affected
 
     async def impact(self, alert_id: str) -> dict[str, Any] | None:
         """Return an alert's impact."""

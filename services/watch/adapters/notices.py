@@ -187,10 +187,11 @@ class MongoAlertRepository:
         doc = await self._collection.find_one({"_id": alert_id}, session=self._source.session)
         return _alert(doc) if doc else None
 
-    async def save(self, alert: Alert) -> None:
-        """Store an alert's state (created if new)."""
+    async def save(self, alert: Alert, *, impact: dict[str, Any] | None = None) -> None:
+        """Store an alert's state (created if new), with what its notice means for the organisation."""
+        document = _alert_document(alert) | ({"impact": impact} if impact is not None else {})
         await self._collection.update_one(
-            {"_id": alert.id}, {"$set": _alert_document(alert)}, upsert=True, session=self._source.session
+            {"_id": alert.id}, {"$set": document}, upsert=True, session=self._source.session
         )
 
     async def of_organisation(self, organisation_id: str, *, status: str | None = None) -> list[Alert]:
@@ -205,12 +206,6 @@ class MongoAlertRepository:
         """Return a notice's alerts."""
         cursor = self._collection.find({"notice_id": notice_id}, session=self._source.session)
         return [_alert(doc) async for doc in cursor]
-
-    async def set_impact(self, alert_id: str, affected: dict[str, Any]) -> None:
-        """Keep what the notice means for the organisation, beside its alert."""
-        await self._collection.update_one(
-            {"_id": alert_id}, {"$set": {"impact": affected}}, session=self._source.session
-        )
 
     async def impact(self, alert_id: str) -> dict[str, Any] | None:
         """Return what the notice means for the organisation, if known."""

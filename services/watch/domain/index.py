@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,11 +18,34 @@ UNANSWERED = -1
 ABSENT = -2
 """Not in the diagnostic's scope (or not in its model version)."""
 
+Coded = tuple[npt.NDArray[np.integer[Any]], Sequence[str]]
+"""A profile column as codes (one per row) and the values they stand for."""
+
 
 def _coded(values: Sequence[str]) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
     codes = tuple(sorted(set(values)))
     index = {code: i for i, code in enumerate(codes)}
     return np.fromiter((index[v] for v in values), np.intp, len(values)), codes
+
+
+def _check_levels(levels: npt.NDArray[np.int8], columns: Sequence[str], rows: int) -> None:
+    if levels.dtype != np.int8 or levels.shape != (rows, len(columns)):
+        raise ValueError(
+            f"levels must be int8 of shape ({rows}, {len(columns)}), not {levels.dtype} {levels.shape}"
+        )
+    if len(set(columns)) != len(columns):
+        raise ValueError("columns must name each indicator once")
+    if levels.size and (levels.min() < ABSENT or levels.max() > MAX_LEVEL):
+        raise ValueError(f"levels must be 0–{MAX_LEVEL}, UNANSWERED ({UNANSWERED}) or ABSENT ({ABSENT})")
+
+
+def _checked(name: str, coded: Coded, rows: int) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    values, codes = np.asarray(coded[0], np.intp), tuple(coded[1])
+    if values.shape != (rows,):
+        raise ValueError(f"{name} must have one code per row ({rows}), not shape {values.shape}")
+    if rows and (values.min() < 0 or values.max() >= len(codes)):
+        raise ValueError(f"{name} has codes outside 0–{len(codes) - 1}")
+    return values, codes
 
 
 def _allowed(codes: Sequence[str], keep: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
@@ -76,6 +100,39 @@ class DiagnosticMatrix:
             models=models,
             model_codes=model_codes,
             organisation_ids=tuple(d.organisation_id for d in diagnostics),
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        levels: npt.NDArray[np.int8],
+        columns: Sequence[str],
+        *,
+        sectors: Coded,
+        size_bands: Coded,
+        organisation_types: Coded,
+        models: Coded,
+        organisation_ids: Sequence[str],
+    ) -> DiagnosticMatrix:
+        """Build the index from columns already coded, without copying the levels; check every code."""
+        rows = len(organisation_ids)
+        _check_levels(levels, columns, rows)
+        sector_values, sector_codes = _checked("sectors", sectors, rows)
+        size_values, size_codes = _checked("size_bands", size_bands, rows)
+        type_values, type_codes = _checked("organisation_types", organisation_types, rows)
+        model_values, model_codes = _checked("models", models, rows)
+        return cls(
+            levels=levels,
+            columns={code: i for i, code in enumerate(columns)},
+            sectors=sector_values,
+            sector_codes=sector_codes,
+            size_bands=size_values,
+            size_band_codes=size_codes,
+            organisation_types=type_values,
+            organisation_type_codes=type_codes,
+            models=model_values,
+            model_codes=model_codes,
+            organisation_ids=tuple(organisation_ids),
         )
 
     def _profile_mask(self, notice: Notice) -> npt.NDArray[np.bool_]:

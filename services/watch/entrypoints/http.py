@@ -9,10 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.watch.domain.catalogue import notice_of
+from services.watch.domain.digests import digest_period
 from services.watch.entrypoints.dependencies import Caller, Deps, UoW, require_operator
 from services.watch.entrypoints.schemas import (
     AlertView,
     DeliveryView,
+    DigestsBody,
+    DigestsView,
     DismissBody,
     EndpointBody,
     EndpointView,
@@ -28,9 +31,10 @@ from services.watch.entrypoints.schemas import (
     SnoozeBody,
     WithdrawBody,
 )
-from services.watch.service_layer import deliveries, notices, subscriptions
+from services.watch.service_layer import deliveries, mailings, notices, subscriptions
 from shared.errors import InvalidInput
 from shared.http import problem_responses
+from shared.mongo import utc_now
 
 router = APIRouter(prefix="/v1", tags=["watch"])
 operator = APIRouter(prefix="/v1/ops", tags=["watch operator"], dependencies=[Depends(require_operator)])
@@ -89,6 +93,17 @@ async def publish_notice(notice_id: str, uow: UoW, request: Request) -> NoticeVi
 async def withdraw_notice(notice_id: str, body: WithdrawBody, uow: UoW) -> NoticeView:
     """Withdraw a published notice; its alerts are closed."""
     return NoticeView.of(await notices.withdraw_notice(notice_id, body.reason, uow=uow))
+
+
+@operator.post("/digests", response_model=DigestsView, responses=_PROBLEM)
+async def stage_digests(body: DigestsBody, uow: UoW, deps: Deps, request: Request) -> DigestsView:
+    """Stage the digests of the period holding a day (after an outage); one per subscriber and period."""
+    at = mailings.sent_after(body.cadence, body.day)
+    if digest_period(body.cadence, at).end > utc_now():
+        raise InvalidInput("That period is not over yet: its digests go out when it ends.")
+    staged = await mailings.send_digests(body.cadence, uow=uow, links=deps.links, at=at)
+    _wake(request)
+    return DigestsView(staged=staged)
 
 
 @router.get("/notices", response_model=list[NoticeView], responses=_PROBLEM)

@@ -54,6 +54,10 @@ class Schedule:
         """Compete for the lease and start the jobs."""
         every = IntervalTrigger(seconds=self._settings.work_interval_seconds)
         self._scheduler.add("watch-work", self.work, every)
+        # Deliveries run beside the fan-out: the first webhooks leave while later batches are alerted.
+        self._scheduler.add(
+            "watch-deliver", self.deliver, IntervalTrigger(seconds=self._settings.work_interval_seconds)
+        )
         daily = CronTrigger(hour=self._settings.digest_hour, minute=0, timezone=PARIS)
         self._scheduler.add("watch-daily", self.daily, daily)
         self._scheduler.start()
@@ -61,13 +65,14 @@ class Schedule:
     def wake(self) -> None:
         """Look for work now (a notice was published, an endpoint re-enabled, a replay asked)."""
         self._scheduler.run_soon("watch-work")
+        self._scheduler.run_soon("watch-deliver")
 
     async def stop(self) -> None:
         """Stop the jobs and give the lease up."""
         await self._scheduler.stop()
 
     async def work(self) -> None:
-        """Alert the organisations of new notices, attempt due webhooks, send due e-mails."""
+        """Alert the organisations of new notices, then send the due e-mails."""
         outbound = self._outbound
         async with (uow := self._unit_of_work()):
             pending = await uow.notices.pending_fan_out()
@@ -79,17 +84,20 @@ class Schedule:
                 batch=self._settings.fanout_batch,
                 links=outbound.links,
             )
-        # One batch per run: a delivery that stays due (its record lost a race) waits for the next run.
+        await mailings.send_due(
+            unit_of_work=self._unit_of_work,
+            sender=outbound.mail,
+            compress=self._settings.email_retry_compress,
+        )
+
+    async def deliver(self) -> None:
+        """Attempt the due webhook deliveries, one batch per run (one that stays due waits for the next)."""
+        outbound = self._outbound
         await deliver_due(
             unit_of_work=self._unit_of_work,
             sender=outbound.webhooks,
             schedule=outbound.retries,
             disable_after=self._settings.webhook_disable_after_days,
-        )
-        await mailings.send_due(
-            unit_of_work=self._unit_of_work,
-            sender=outbound.mail,
-            compress=self._settings.email_retry_compress,
         )
 
     async def daily(self) -> None:

@@ -288,6 +288,19 @@ class ReplayBody(_Body):
     since: datetime | None = None
 
 
+class DigestsBody(_Body):
+    """Which period's digests to stage: the day or week holding `day`."""
+
+    cadence: Literal["daily", "weekly"]
+    day: date
+
+
+class DigestsView(BaseModel):
+    """How many digests were staged (those already staged for the period are not again)."""
+
+    staged: int
+
+
 class ReplayView(BaseModel):
     """How many messages were scheduled again."""
 

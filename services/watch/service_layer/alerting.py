@@ -10,12 +10,14 @@ from datetime import datetime
 from services.watch.domain.alerts import Alert, alert_id
 from services.watch.domain.deliveries import Delivery, Message, RetrySchedule
 from services.watch.domain.diagnostics import WatchedDiagnostic
+from services.watch.domain.endpoints import Endpoint
 from services.watch.domain.impact import affected_event, project_impact
 from services.watch.domain.inbox import InboxItem, inbox_item_id
 from services.watch.domain.notices import Notice
 from services.watch.domain.preferences import Cadence, Channel, Preferences, route
 from services.watch.service_layer.mailings import MailLinks, stage_alert_email
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
+from shared.events.contracts.assessment import Plan
 from shared.events.contracts.watch import OrganisationAffected
 from shared.model.engine import CompiledModel, compile_model
 
@@ -26,10 +28,16 @@ AFFECTED_WEBHOOK_TYPE = "watch.organisation.affected"
 
 @dataclass
 class Models:
-    """The compiled model versions a fan-out needs, each compiled once."""
+    """What one batch of alerts reads again and again, read once: model versions, accounts' choices.
+
+    Kept for one transaction only: a plan or preference changed meanwhile counts from the next batch.
+    """
 
     uow: WatchUnitOfWork
     compiled: dict[str, CompiledModel | None] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
+    chosen: dict[str, Preferences | None] = field(default_factory=dict)
+    endpoints: dict[str, list[Endpoint]] = field(default_factory=dict)
 
     async def get(self, model_id: str, version: str) -> CompiledModel | None:
         """Return a compiled version, or None when no `model.published` told us of it."""
@@ -38,6 +46,24 @@ class Models:
             model = await self.uow.model_versions.get(model_id, version)
             self.compiled[ref] = None if model is None else compile_model(model)
         return self.compiled[ref]
+
+    async def plan(self, account_id: str) -> Plan:
+        """Return an account's plan (free when never announced)."""
+        if account_id not in self.plans:
+            self.plans[account_id] = await self.uow.plans.plan(account_id) or "free"
+        return self.plans[account_id]
+
+    async def preferences(self, account_id: str) -> Preferences | None:
+        """Return an account's preferences, if set."""
+        if account_id not in self.chosen:
+            self.chosen[account_id] = await self.uow.preferences.get(account_id)
+        return self.chosen[account_id]
+
+    async def account_endpoints(self, account_id: str) -> list[Endpoint]:
+        """Return an account's webhook endpoints."""
+        if account_id not in self.endpoints:
+            self.endpoints[account_id] = await self.uow.endpoints.of_account(account_id)
+        return self.endpoints[account_id]
 
 
 async def affected(
@@ -72,32 +98,30 @@ async def alert_organisation(
         diagnostic_id=diagnostic.diagnostic_id,
         at=at,
     )
-    await uow.alerts.save(alert)
-    uow.collect(alert)
     event = await affected(notice, diagnostic, models=models, at=at)
+    await uow.alerts.save(alert, impact=event.model_dump(mode="json"))
+    uow.collect(alert)
     uow.emit(event, subject=diagnostic.organisation_id)
-    await uow.alerts.set_impact(alert.id, event.model_dump(mode="json"))
-    routes = await _routes(uow, notice, diagnostic.account_id)
+    routes = await _routes(models, notice, diagnostic.account_id)
     item = _inbox_item(notice, diagnostic, alert, at)
     if routes.get("inbox", "off") != "off":
         await uow.inbox.add(item)
     if routes.get("email") == "immediately" and links is not None:
-        preferences = await uow.preferences.get(diagnostic.account_id)
+        preferences = await models.preferences(diagnostic.account_id)
         if preferences is not None and preferences.email is not None:
             await stage_alert_email(uow, item, notice, preferences.email, links=links, at=at)
     if routes.get("webhook") == "immediately":
-        await stage_webhooks(
-            uow, diagnostic.account_id, diagnostic.organisation_id, event, schedule=schedule, at=at
-        )
+        endpoints = await models.account_endpoints(diagnostic.account_id)
+        await stage_webhooks(uow, endpoints, diagnostic.organisation_id, event, schedule=schedule, at=at)
     return True
 
 
-async def _routes(uow: WatchUnitOfWork, notice: Notice, account_id: str) -> dict[Channel, Cadence]:
-    plan = await uow.plans.plan(account_id) or "free"
+async def _routes(models: Models, notice: Notice, account_id: str) -> dict[Channel, Cadence]:
+    plan = await models.plan(account_id)
     if plan == "free" and notice.deadline is None and notice.effective_date is None:
         # The free plan hears of critical legal deadlines only: a notice with no date is none.
         return {}
-    preferences = await uow.preferences.get(account_id) or Preferences(account_id)
+    preferences = await models.preferences(account_id) or Preferences(account_id)
     return route(plan, notice.severity, notice.kind, preferences)
 
 
@@ -125,17 +149,17 @@ def webhook_body(event_type: str, data: dict[str, object], *, at: datetime) -> b
 
 async def stage_webhooks(
     uow: WatchUnitOfWork,
-    account_id: str,
+    endpoints: list[Endpoint],
     organisation_id: str | None,
     event: OrganisationAffected,
     *,
     schedule: RetrySchedule,
     at: datetime,
 ) -> int:
-    """Stage one delivery per enabled endpoint of the account that wants this event; return how many."""
+    """Stage one delivery per enabled endpoint (of the account) that wants this event; return how many."""
     body = webhook_body(AFFECTED_WEBHOOK_TYPE, event.model_dump(mode="json"), at=at)
     staged = 0
-    for endpoint in await uow.endpoints.of_account(account_id):
+    for endpoint in endpoints:
         wanted = endpoint.organisation_id in (None, organisation_id) and endpoint.accepts(
             AFFECTED_WEBHOOK_TYPE
         )

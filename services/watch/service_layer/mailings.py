@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from services.watch.domain.digests import DigestCadence, Period, digest_key, digest_period, group
+from services.watch.domain.digests import PARIS, DigestCadence, Period, digest_key, digest_period, group
 from services.watch.domain.emails import DigestEntry, OutgoingEmail, ScoreChange, render_alert, render_digest
 from services.watch.domain.inbox import InboxItem, inbox_item_id
 from services.watch.domain.mailings import DeliveryFailed, StagedEmail
@@ -122,6 +122,12 @@ async def _send_one(
     async with (uow := unit_of_work()):
         await uow.mails.save(email)
         await uow.commit()
+
+
+def sent_after(cadence: DigestCadence, day: date) -> datetime:
+    """Return a moment whose last whole period contains `day` (to stage a missed period's digests again)."""
+    following = day + timedelta(days=1 if cadence == "daily" else 7 - day.weekday())
+    return datetime.combine(following, time(12), tzinfo=PARIS).astimezone(UTC)
 
 
 async def send_digests(

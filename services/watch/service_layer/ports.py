@@ -86,17 +86,14 @@ class AlertRepository(Protocol):
     async def get(self, alert_id: str) -> Alert | None:
         """Return an alert."""
 
-    async def save(self, alert: Alert) -> None:
-        """Store an alert's state (created if new)."""
+    async def save(self, alert: Alert, *, impact: dict[str, Any] | None = None) -> None:
+        """Store an alert's state (created if new), with what its notice means for the organisation."""
 
     async def of_organisation(self, organisation_id: str, *, status: str | None = None) -> list[Alert]:
         """Return an organisation's alerts, newest first."""
 
     async def of_notice(self, notice_id: str) -> list[Alert]:
         """Return a notice's alerts."""
-
-    async def set_impact(self, alert_id: str, affected: dict[str, Any]) -> None:
-        """Keep what the notice means for the organisation (its affected event), for its pages."""
 
     async def impact(self, alert_id: str) -> dict[str, Any] | None:
         """Return what the notice means for the organisation, if known."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.watch.adapters.memory import MemoryWatchUnitOfWork
 from services.watch.domain.deliveries import Delivery, Message
+from services.watch.domain.digests import digest_period
 from services.watch.domain.emails import OutgoingEmail
 from services.watch.domain.mailings import DeliveryFailed
 from services.watch.domain.preferences import Preferences
@@ -137,3 +138,13 @@ class TestErasure:
 def _message_about(organisation_id: str) -> tuple[Delivery, Message]:
     message = Message.new(endpoint_id="ep_1", event_type="watch.organisation.affected", payload=b"{}", at=T0)
     return Delivery.start(message, SCHEDULE), message
+
+
+class TestMissedPeriods:
+    @pytest.mark.parametrize(
+        ("cadence", "day"),
+        [("daily", date(2026, 3, 29)), ("daily", date(2026, 10, 25)), ("weekly", date(2026, 11, 25))],
+    )
+    async def test_the_moment_given_stages_the_period_holding_the_day(self, cadence: str, day: date) -> None:
+        period = digest_period(cadence, mailings.sent_after(cadence, day))  # type: ignore[arg-type]
+        assert period.first_day <= day <= period.last_day
