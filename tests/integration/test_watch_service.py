@@ -55,7 +55,7 @@ def _headers(account: str) -> dict[str, str]:
 
 @dataclass
 class Receiver:
-    """An HTTP receiver on 127.0.0.1 that fails the first two attempts of every message, then accepts."""
+    """An HTTP receiver on 127.0.0.1 failing every message's first two attempts (and all on /down)."""
 
     port: int = 0
     attempts: Counter[str] = field(default_factory=Counter)
@@ -63,14 +63,14 @@ class Receiver:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            await reader.readline()
+            _, path, _ = (await reader.readline()).decode().split(" ", 2)
             headers: dict[str, str] = {}
             while (line := (await reader.readline()).decode().strip()) != "":
                 name, value = line.split(":", 1)
                 headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.attempts[headers["webhook-id"]] += 1
-            ok = self.attempts[headers["webhook-id"]] > 2
+            ok = self.attempts[headers["webhook-id"]] > 2 and path != "/down"
             if ok:
                 self.accepted.append((headers, body))
             status = "204 No Content" if ok else "503 Service Unavailable"
@@ -110,6 +110,7 @@ async def watch(backend: Backend, mail_sink: MailSink) -> AsyncIterator[FastAPI]
         webhook_retry_compress=1000.0,
         work_interval_seconds=0.2,
         smtp_port=mail_sink.port,
+        webhook_disable_after_days=0.0001,  # 8.6 s of failures: the 5 days of production, compressed
     )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -308,6 +309,56 @@ class TestEmailDigests:
         assert answer.json() == {"staged": 0}
 
 
+class TestEndpointHealthAndReplay:
+    async def test_an_endpoint_failing_through_the_window_is_disabled_and_its_owner_told(
+        self, http: httpx.AsyncClient, seeded: dict[str, str], receiver: Receiver, mail_sink: MailSink
+    ) -> None:
+        stranger, email = _headers(STRANGER), f"ops{RUN}@example.org"
+        await http.put(f"{W1}/preferences", json={"email": email}, headers=stranger)
+        body = {"url": f"http://127.0.0.1:{receiver.port}/down"}
+        endpoint = (await http.post(f"{W1}/webhooks/endpoints", json=body, headers=stranger)).json()
+        sent = await http.post(f"{W1}/webhooks/endpoints/{endpoint['id']}/test", headers=stranger)
+        assert sent.status_code == 202
+
+        async def disabled() -> bool:
+            found = await http.get(f"{W1}/webhooks/endpoints/{endpoint['id']}", headers=stranger)
+            return found.json()["status"] == "disabled"
+
+        await _eventually(disabled, timeout=60)
+        found = (await http.get(f"{W1}/webhooks/endpoints/{endpoint['id']}", headers=stranger)).json()
+        assert found["disabled_reason"] == "failing"
+
+        async def told() -> bool:
+            return any(email in m.rcpt_tos for m in mail_sink.messages)
+
+        await _eventually(told)
+        (message,) = [m.message for m in mail_sink.messages if email in m.rcpt_tos]
+        assert "désactivé" in message["subject"]
+
+    async def test_a_replayed_message_arrives_again_with_the_same_id(
+        self, http: httpx.AsyncClient, seeded: dict[str, str], receiver: Receiver
+    ) -> None:
+        owner = _headers(OWNER)
+        (endpoint,) = (await http.get(f"{W1}/webhooks/endpoints", headers=owner)).json()
+        log = (await http.get(f"{W1}/webhooks/endpoints/{endpoint['id']}/deliveries", headers=owner)).json()
+        delivered = next(d for d in log if d["status"] == "delivered")
+        accepted = sum(
+            1 for headers, _ in receiver.accepted if headers["webhook-id"] == delivered["message_id"]
+        )
+        answer = await http.post(
+            f"{W1}/webhooks/endpoints/{endpoint['id']}/replay",
+            json={"message_id": delivered["message_id"]},
+            headers=owner,
+        )
+        assert answer.json() == {"replayed": 1}
+
+        async def again() -> bool:
+            ids = [headers["webhook-id"] for headers, _ in receiver.accepted]
+            return ids.count(delivered["message_id"]) == accepted + 1
+
+        await _eventually(again)
+
+
 class TestLaterDiagnosticsAndErasure:
     async def test_a_later_diagnostic_that_no_longer_matches_resolves_the_alert(
         self, backend: Backend, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str]
@@ -363,7 +414,8 @@ class TestTenantIsolation:
             ).status_code == 404
         for item in items:
             assert (await http.post(f"{W1}/inbox/{item['id']}/read", headers=stranger)).status_code == 404
-        assert (await http.get(f"{W1}/webhooks/endpoints", headers=stranger)).json() == []
+        theirs = {e["id"] for e in (await http.get(f"{W1}/webhooks/endpoints", headers=stranger)).json()}
+        assert not theirs & {e["id"] for e in endpoints}
 
     async def test_operator_routes_refuse_an_account_token(self, http: httpx.AsyncClient) -> None:
         answer = await http.get(f"{W1}/ops/notices", headers=_headers(OWNER))

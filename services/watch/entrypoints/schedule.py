@@ -11,7 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from services.watch.domain.deliveries import RetrySchedule
-from services.watch.service_layer import mailings
+from services.watch.service_layer import mailings, reminders
 from services.watch.service_layer.deliveries import Sender, deliver_due
 from services.watch.service_layer.mailings import MailLinks, MailSender
 from services.watch.service_layer.notices import fan_out
@@ -98,6 +98,7 @@ class Schedule:
             sender=outbound.webhooks,
             schedule=outbound.retries,
             disable_after=self._settings.webhook_disable_after_days,
+            links=outbound.links,
         )
 
     async def daily(self) -> None:
@@ -106,12 +107,12 @@ class Schedule:
         await mailings.send_digests("daily", uow=self._unit_of_work(), links=links, at=at)
         if at.astimezone(PARIS).weekday() == 0:
             await mailings.send_digests("weekly", uow=self._unit_of_work(), links=links, at=at)
-        await mailings.remind(
+        await reminders.remind(
             uow=self._unit_of_work(),
             links=links,
             at=at,
             after=timedelta(days=self._settings.reminder_after_days),
             every=timedelta(days=self._settings.reminder_every_days),
         )
-        await mailings.milestones(uow=self._unit_of_work(), today=at.astimezone(PARIS).date(), at=at)
+        await reminders.milestones(uow=self._unit_of_work(), today=at.astimezone(PARIS).date(), at=at)
         self.wake()

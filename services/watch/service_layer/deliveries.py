@@ -11,6 +11,7 @@ from typing import Protocol
 
 from services.watch.domain.deliveries import AttemptResult, Delivery, Outcome, RetrySchedule
 from services.watch.domain.webhooks import headers
+from services.watch.service_layer.mailings import MailLinks, stage_endpoint_disabled
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.errors import NotFound
 from shared.mongo import utc_now
@@ -39,6 +40,7 @@ async def deliver_due(
     schedule: RetrySchedule,
     disable_after: float,
     limit: int = 256,
+    links: MailLinks | None = None,
 ) -> int:
     """Attempt every due delivery once, several at a time; return how many attempts were made."""
     async with (uow := unit_of_work()):
@@ -48,7 +50,12 @@ async def deliver_due(
     async def one(delivery: Delivery) -> None:
         async with gate:
             await attempt(
-                delivery, uow=unit_of_work(), sender=sender, schedule=schedule, disable_after=disable_after
+                delivery,
+                uow=unit_of_work(),
+                sender=sender,
+                schedule=schedule,
+                disable_after=disable_after,
+                links=links,
             )
 
     await asyncio.gather(*(one(delivery) for delivery in due))
@@ -56,7 +63,13 @@ async def deliver_due(
 
 
 async def attempt(
-    delivery: Delivery, *, uow: WatchUnitOfWork, sender: Sender, schedule: RetrySchedule, disable_after: float
+    delivery: Delivery,
+    *,
+    uow: WatchUnitOfWork,
+    sender: Sender,
+    schedule: RetrySchedule,
+    disable_after: float,
+    links: MailLinks | None = None,
 ) -> None:
     """Make one attempt of a delivery (outside any transaction), then record it and the endpoint's health."""
     async with uow:
@@ -69,7 +82,9 @@ async def attempt(
     secrets = endpoint.signing_secrets(at)
     sent = headers(secrets, message.id, int(at.timestamp()), message.payload)
     result = await sender.deliver(endpoint.url, sent, message.payload, redact=secrets)
-    await _record(delivery, result, uow=uow, schedule=schedule, disable_after=disable_after, at=utc_now())
+    await _record(
+        delivery, result, uow=uow, schedule=schedule, disable_after=disable_after, at=utc_now(), links=links
+    )
 
 
 @transactional
@@ -81,6 +96,7 @@ async def _record(
     schedule: RetrySchedule,
     disable_after: float,
     at: datetime,
+    links: MailLinks | None,
 ) -> None:
     async with uow:
         current = await uow.deliveries.get(delivery.message_id, delivery.endpoint_id)
@@ -88,12 +104,15 @@ async def _record(
         if current is None or endpoint is None or current.attempts != delivery.attempts:
             return  # another attempt was recorded meanwhile: this one is not the schedule's
         current.record_attempt(result, at=at, schedule=schedule, rng=random.Random())
+        disabled = False
         if result.outcome is Outcome.DELIVERED:
             endpoint.record_success(at)
         elif result.outcome is Outcome.GONE:
-            endpoint.gone(at)
+            disabled = endpoint.gone(at)
         else:
-            endpoint.record_failure(at, window=timedelta(days=disable_after))
+            disabled = endpoint.record_failure(at, window=timedelta(days=disable_after))
+        if disabled and links is not None:
+            await stage_endpoint_disabled(uow, endpoint, links=links, at=at)
         await uow.deliveries.save(current)
         await uow.endpoints.save(endpoint)
         uow.collect(endpoint)

@@ -14,7 +14,7 @@ from services.watch.domain.emails import OutgoingEmail
 from services.watch.domain.mailings import DeliveryFailed
 from services.watch.domain.preferences import Preferences
 from services.watch.domain.rules import parse_rule
-from services.watch.service_layer import consuming, mailings, notices
+from services.watch.service_layer import consuming, mailings, notices, reminders
 from services.watch.service_layer.mailings import MailLinks
 from shared.events.contracts.assessment import AccountOpened, OrganisationErased
 from shared.model.editions import shipped_edition
@@ -104,9 +104,11 @@ class TestReminders:
         scored_at = next(iter(uow.diagnostics.watched.values())).scored_at
         after, every = timedelta(days=365), timedelta(days=91)
         runs = [scored_at + timedelta(days=d) for d in (100, 366, 367, 400, 458, 459)]
-        counts = [await mailings.remind(uow=uow, links=LINKS, at=at, after=after, every=every) for at in runs]
+        counts = [
+            await reminders.remind(uow=uow, links=LINKS, at=at, after=after, every=every) for at in runs
+        ]
         assert counts == [0, 1, 0, 0, 1, 0]
-        assert sum(1 for i in uow.inbox.items.values() if i.notice_id == mailings.REMINDER_NOTICE) == 2
+        assert sum(1 for i in uow.inbox.items.values() if i.notice_id == reminders.REMINDER_NOTICE) == 2
 
 
 class TestMilestones:
@@ -116,7 +118,7 @@ class TestMilestones:
         published.deadline = T0.date() + timedelta(days=30)
         await uow.notices.save(published)
         for _ in range(2):
-            await mailings.milestones(uow=uow, today=published.deadline, at=T0)
+            await reminders.milestones(uow=uow, today=published.deadline, at=T0)
         titles = [i.title for i in uow.inbox.items.values()]
         assert sum(t.startswith("Échéance aujourd'hui") for t in titles) == 1
 
