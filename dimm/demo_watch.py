@@ -32,6 +32,7 @@ ACCESSIBILITY = "TIO2"
 #: A fixed port, so the endpoint stored by a first run still reaches the receiver of later ones.
 RECEIVER_PORT = 18090
 RECEIVER_URL = f"http://127.0.0.1:{RECEIVER_PORT}/webhooks"
+DEMO_EMAIL = "veille@demo.dimm.local"  # never a real mailbox: under dimm up, the mail sink
 WEBHOOKS_DIR = "demo-webhooks"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -209,6 +210,8 @@ async def watch_demo(
 ) -> WatchLinks:
     """Publish notices and the 2.1.0 edition, wait for alerts, inbox and webhooks; return where to look."""
     endpoint_id, created = await _endpoint(http, auth)
+    # E-mails of the default cadences: critical alerts at once, the rest in a weekly digest (the mail sink).
+    await check(await http.put(f"{W1}/preferences", json={"email": DEMO_EMAIL}, headers=auth), "preferences")
     created |= await publish_notices(http, operator)
     created |= await publish_edition(http, operator)
     expected = frozenset((*NOTICES, MODEL_NOTICE))
@@ -216,7 +219,7 @@ async def watch_demo(
     counts = await asyncio.gather(*(_open_alerts(http, auth, s.organisation_id) for s in seeded))
     await until(partial(_tried, http, auth, endpoint_id), "the demo's webhooks attempted")
     most = max(range(len(seeded)), key=counts.__getitem__)
-    # Both routes take the token as a bearer header only (no `?access_token=` as the report does).
+    # The Veille page also takes the token in its URL (a browser); the inbox is an API route.
     return WatchLinks(
         veille=f"{W1}/organisations/{seeded[most].organisation_id}/veille",
         inbox=f"{W1}/inbox",
