@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from dimm.bench.watch import measure_index, print_fanout, print_impact, print_se
 from dimm.bench.watch_fanout import measure_fanout
 from dimm.bench.watch_index import MODELS, measure_impact, watched_population
 from services.watch.domain.index import ABSENT
-from tests.stack import Backend
+from tests.stack import Backend, embedded_backend
 
 ROWS = 2_000
 ORGANISATIONS = 50
@@ -67,10 +68,19 @@ class TestImpactRate:
         assert "goal ≥ 1,000,000/s" in lines[1]
 
 
+@pytest.fixture(scope="module")
+def own_backend() -> Iterator[Backend]:
+    """A broker and database of this module's own, as the bench has: a fresh consumer group on the
+    session's shared topics would first read every event the other tests produced."""
+    with embedded_backend() as running:
+        yield running
+
+
 @pytest.mark.integration
 @pytest.mark.asyncio(loop_scope="module")
 class TestWebhookFanout:
-    async def test_every_targeted_organisation_gets_one_webhook(self, backend: Backend) -> None:
+    async def test_every_targeted_organisation_gets_one_webhook(self, own_backend: Backend) -> None:
+        backend = own_backend
         target = BenchTarget(backend.kafka_bootstrap_servers, backend.mongodb_url, "test backend")
         fanout = await asyncio.wait_for(measure_fanout(target, ORGANISATIONS), PATIENCE_SECONDS)
         assert fanout.received == ORGANISATIONS
