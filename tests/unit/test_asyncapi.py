@@ -12,6 +12,15 @@ from shared.events.contracts.benchmark import (
     StudyPublished,
 )
 from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored
+from shared.events.contracts.watch import (
+    AFFECTED_EXAMPLE,
+    NOTICE_EXAMPLE,
+    AlertChanged,
+    NoticePublished,
+    NoticeWithdrawn,
+    OrganisationAffected,
+    WebhookEndpointDisabled,
+)
 
 
 def _document(service: str) -> dict[str, Any]:
@@ -47,3 +56,17 @@ class TestAsyncApi:
             assert event.model_validate(documented) == event.model_validate(example)
         addresses = {c["address"] for c in document["channels"].values()}
         assert {"dimm.benchmark.events", "dimm.assessment.events", "dimm.scoring.events"} <= addresses
+
+    def test_watch_documents_its_events_with_valid_examples(self) -> None:
+        document = _document("watch")
+        assert {
+            NoticePublished.event_type,
+            NoticeWithdrawn.event_type,
+            OrganisationAffected.event_type,
+            AlertChanged.event_type,
+            WebhookEndpointDisabled.event_type,
+        } <= set(document["channels"])
+        schemas = document["components"]["schemas"]
+        for event, example in ((NoticePublished, NOTICE_EXAMPLE), (OrganisationAffected, AFFECTED_EXAMPLE)):
+            [documented] = schemas[event.__name__]["examples"]
+            assert event.model_validate(documented) == event.model_validate(example)

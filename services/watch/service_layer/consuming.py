@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from services.watch.domain.alerts import alert_id
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.organisations import WatchedOrganisation
@@ -134,9 +133,11 @@ async def follow(
         return
     await uow.diagnostics.set_latest(organisation_id, latest)
     at, models = utc_now(), Models(uow)
+    # One read of the organisation's alerts, not one per published notice.
+    alerts = {a.notice_id: a for a in await uow.alerts.of_organisation(organisation_id)}
     for notice in await uow.notices.published():
         matches = latest is not None and notice.targets(latest)
-        alert = await uow.alerts.get(alert_id(organisation_id, notice.id))
+        alert = alerts.get(notice.id)
         if alert is not None:
             diagnostic_id = latest.diagnostic_id if latest is not None else alert.diagnostic_id
             if alert.diagnostic_changed(matches, diagnostic_id, at):
