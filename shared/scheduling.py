@@ -8,21 +8,46 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from shared.lease import Lease
 
 logger = logging.getLogger(__name__)
+OUTCOMES = ("succeeded", "failed")
+
+
+class SchedulerMetrics:
+    """When each scheduled job last succeeded, and how its runs ended: what a stale-job alert reads."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.last_success = Gauge(
+            "dimm_scheduler_job_last_success_timestamp_seconds",
+            "When the job last ran to its end in this replica (Unix time).",
+            ["job"],
+            registry=registry,
+        )
+        self.runs = Counter(
+            "dimm_scheduler_job_runs_total",
+            "Runs of each job in the replica holding the lease, by outcome.",
+            ["job", "outcome"],
+            registry=registry,
+        )
 
 
 class LeasedScheduler:
     """An AsyncIOScheduler whose jobs do nothing unless this replica holds the lease."""
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, lease: Lease, *, metrics: SchedulerMetrics | None = None) -> None:
         self._lease = lease
+        self._metrics = metrics
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
     def add(self, job_id: str, job: Callable[[], Awaitable[object]], trigger: BaseTrigger) -> None:
         """Add a job (an explicit id: never twice the same job; a late run is coalesced)."""
+        if self._metrics is not None:
+            for outcome in OUTCOMES:
+                # Present at 0 from the start, so an increase() alert sees the very first failure.
+                self._metrics.runs.labels(job_id, outcome)
         self._scheduler.add_job(
             self._guarded(job_id, job),
             trigger,
@@ -57,5 +82,15 @@ class LeasedScheduler:
                 await job()
             except Exception:
                 logger.exception("scheduled job %s failed; it runs again at its next time", name)
+                self._count(name, "failed")
+            else:
+                self._count(name, "succeeded")
 
         return run
+
+    def _count(self, name: str, outcome: str) -> None:
+        if self._metrics is None:
+            return
+        self._metrics.runs.labels(name, outcome).inc()
+        if outcome == "succeeded":
+            self._metrics.last_success.labels(name).set_to_current_time()

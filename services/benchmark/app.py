@@ -18,7 +18,8 @@ def create_app(settings: BenchmarkSettings) -> FastAPI:
     schedules: list[Schedule] = []
 
     async def start_schedule() -> None:
-        schedule = Schedule(settings, runtime.unit_of_work, runtime.lease(SCHEDULER_LEASE))
+        lease = runtime.lease(SCHEDULER_LEASE)
+        schedule = Schedule(settings, runtime.unit_of_work, lease, metrics=deps.scheduler_metrics)
         schedule.start()
         schedules.append(schedule)
 

@@ -17,6 +17,7 @@ from shared.events.contracts.probe import BenchmarkProbeAnswered
 from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
+from shared.scheduling import SchedulerMetrics
 
 Runtime = ServiceRuntime[BenchmarkUnitOfWork]
 SCHEDULER_LEASE = "benchmark-scheduler"
@@ -30,6 +31,7 @@ class Dependencies:
     registry: CollectorRegistry
     runtime: Runtime
     access: Access
+    scheduler_metrics: SchedulerMetrics
 
 
 def bootstrap(settings: BenchmarkSettings) -> Dependencies:
@@ -53,4 +55,5 @@ def bootstrap(settings: BenchmarkSettings) -> Dependencies:
         registry=registry,
         runtime=runtime,
         access=consumer_access(settings, runtime.unit_of_work),
+        scheduler_metrics=SchedulerMetrics(registry),
     )

@@ -10,6 +10,7 @@ from services.watch.bootstrap import SCHEDULER_LEASE, bootstrap
 from services.watch.entrypoints import http
 from services.watch.entrypoints.page import router as page_router
 from services.watch.entrypoints.schedule import Outbound, Schedule
+from services.watch.metrics import CountingMailer, CountingSender
 from services.watch.service_layer.notices import load_shipped_catalogue
 from services.watch.settings import WatchSettings
 from shared.http import create_service_app
@@ -35,8 +36,19 @@ def create_app(settings: WatchSettings) -> FastAPI:
             starttls=settings.smtp_starttls,
             sender=settings.smtp_sender,
         )
-        outbound = Outbound(webhooks=client, retries=deps.schedule, mail=mail, links=deps.links)
-        schedule = Schedule(settings, runtime.unit_of_work, runtime.lease(SCHEDULER_LEASE), outbound=outbound)
+        outbound = Outbound(
+            webhooks=CountingSender(client, deps.metrics),
+            retries=deps.schedule,
+            mail=CountingMailer(mail, deps.metrics),
+            links=deps.links,
+        )
+        schedule = Schedule(
+            settings,
+            runtime.unit_of_work,
+            runtime.lease(SCHEDULER_LEASE),
+            outbound=outbound,
+            metrics=deps.scheduler_metrics,
+        )
         schedule.start()
         schedules.append(schedule)
         app.state.wake_schedule = schedule.wake

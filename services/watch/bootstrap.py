@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork, ensure_indexes
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.entrypoints.consumers import subscription
+from services.watch.metrics import WatchMetrics
 from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
@@ -25,6 +26,7 @@ from shared.events.contracts.watch import (
 from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
+from shared.scheduling import SchedulerMetrics
 
 Runtime = ServiceRuntime[WatchUnitOfWork]
 SCHEDULER_LEASE = "watch-scheduler"
@@ -40,6 +42,8 @@ class Dependencies:
     access: Access
     schedule: RetrySchedule
     links: MailLinks
+    metrics: WatchMetrics
+    scheduler_metrics: SchedulerMetrics
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
@@ -74,4 +78,6 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
         access=consumer_access(settings, runtime.unit_of_work),
         schedule=schedule,
         links=links,
+        metrics=WatchMetrics(registry),
+        scheduler_metrics=SchedulerMetrics(registry),
     )

@@ -359,6 +359,24 @@ class TestEndpointHealthAndReplay:
         await _eventually(again)
 
 
+class TestMetrics:
+    async def test_webhook_attempts_emails_and_jobs_are_exported(
+        self, http: httpx.AsyncClient, seeded: dict[str, str]
+    ) -> None:
+        text = (await http.get("/watch/metrics")).text
+        samples = {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert samples['dimm_webhook_attempts_total{outcome="delivered"}'] >= 2
+        assert samples['dimm_webhook_attempts_total{outcome="failed"}'] >= 4
+        assert samples['dimm_webhook_attempts_total{outcome="gone"}'] == 0  # present before any
+        assert samples['dimm_emails_total{outcome="sent"}'] >= 1
+        assert samples['dimm_scheduler_job_last_success_timestamp_seconds{job="watch-work"}'] > 0
+        assert samples['dimm_scheduler_job_runs_total{job="watch-daily",outcome="failed"}'] == 0
+
+
 class TestLaterDiagnosticsAndErasure:
     async def test_a_later_diagnostic_that_no_longer_matches_resolves_the_alert(
         self, backend: Backend, http: httpx.AsyncClient, watch: FastAPI, seeded: dict[str, str]

@@ -13,7 +13,7 @@ from services.benchmark.service_layer.snapshots import DEFAULT_MODEL, take_snaps
 from services.benchmark.service_layer.unit_of_work import BenchmarkUnitOfWork
 from services.benchmark.settings import BenchmarkSettings
 from shared.lease import Lease
-from shared.scheduling import LeasedScheduler
+from shared.scheduling import LeasedScheduler, SchedulerMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +22,16 @@ class Schedule:
     """The benchmark's jobs, run only while this replica holds the scheduler lease."""
 
     def __init__(
-        self, settings: BenchmarkSettings, unit_of_work: Callable[[], BenchmarkUnitOfWork], lease: Lease
+        self,
+        settings: BenchmarkSettings,
+        unit_of_work: Callable[[], BenchmarkUnitOfWork],
+        lease: Lease,
+        *,
+        metrics: SchedulerMetrics | None = None,
     ) -> None:
         self._settings = settings
         self._unit_of_work = unit_of_work
-        self._scheduler = LeasedScheduler(lease)
+        self._scheduler = LeasedScheduler(lease, metrics=metrics)
 
     def start(self) -> None:
         """Compete for the lease and start the jobs."""

@@ -19,7 +19,7 @@ from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
 from shared.lease import Lease
 from shared.mongo import utc_now
-from shared.scheduling import LeasedScheduler
+from shared.scheduling import LeasedScheduler, SchedulerMetrics
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -44,11 +44,12 @@ class Schedule:
         lease: Lease,
         *,
         outbound: Outbound,
+        metrics: SchedulerMetrics | None = None,
     ) -> None:
         self._settings = settings
         self._unit_of_work = unit_of_work
         self._outbound = outbound
-        self._scheduler = LeasedScheduler(lease)
+        self._scheduler = LeasedScheduler(lease, metrics=metrics)
 
     def start(self) -> None:
         """Compete for the lease and start the jobs."""
