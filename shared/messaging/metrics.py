@@ -22,6 +22,11 @@ class MessagingMetrics:
         self.outbox_pending = Gauge(
             "dimm_outbox_pending_events", "Events written but not yet published.", registry=registry
         )
+        self.outbox_oldest_seconds = Gauge(
+            "dimm_outbox_oldest_pending_age_seconds",
+            "Age of the oldest event not yet published, as the relay holder last saw it (0 when none).",
+            registry=registry,
+        )
         self.consumed = Counter(
             "dimm_consumer_events_total",
             "Events handled by the consumer, by outcome.",

@@ -188,7 +188,11 @@ class OutboxRelay:
     async def _publish_batch(self) -> int:
         docs = await self._collection.find().sort("_id", ASCENDING).limit(self._batch_size).to_list(None)
         if not docs:
+            self._metrics.outbox_oldest_seconds.set(0)
             return 0
+        # Set before publishing: while the broker refuses, each retry shows the backlog growing older.
+        oldest = _from_document(docs[0]).time
+        self._metrics.outbox_oldest_seconds.set(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
         futures = []
         for doc in docs:
             record = encode(_from_document(doc))

@@ -71,10 +71,18 @@ class Replicas:
         # Longer than a takeover scan on a loaded machine (about 1 s on Tansu), so none outlives it.
         return Lease(self.leases, RELAY_LEASE, ttl_seconds=ttl)
 
-    async def relay(self, lease: Lease, *, batch_size: int = 40) -> OutboxRelay:
-        sender = KafkaSender(self.backend.kafka_bootstrap_servers, client_id="test-relay")
-        await sender.start()
-        self.stack.push_async_callback(sender.stop)
+    async def relay(
+        self,
+        lease: Lease,
+        *,
+        batch_size: int = 40,
+        metrics: MessagingMetrics | None = None,
+        sender: Any = None,
+    ) -> OutboxRelay:
+        if sender is None:
+            sender = KafkaSender(self.backend.kafka_bootstrap_servers, client_id="test-relay")
+            await sender.start()
+            self.stack.push_async_callback(sender.stop)
         return OutboxRelay(
             self.db[OUTBOX_COLLECTION],
             sender,
@@ -82,7 +90,8 @@ class Replicas:
             scanner=KafkaScanner(self.backend.kafka_bootstrap_servers, client_id="test-relay-scan"),
             source=self.source,
             topics=(self.topic,),
-            metrics=MessagingMetrics(CollectorRegistry()),  # a registry per replica, as per process
+            metrics=metrics
+            or MessagingMetrics(CollectorRegistry()),  # a registry per replica, as per process
             batch_size=batch_size,
             poll_seconds=0.05,
         )
@@ -195,6 +204,45 @@ class TestOneRelayAtATime:
         published = await replicas.published_ids()
         assert set(published) == set(staged)
         assert set(published.values()) == {1}
+
+
+class RefusingSender:
+    """A broker that refuses every record."""
+
+    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Any) -> Any:
+        raise ConnectionError("the broker is away")
+
+
+class TestOldestPendingAge:
+    async def test_the_age_grows_while_the_broker_refuses_and_is_zero_once_drained(
+        self, replicas: Replicas
+    ) -> None:
+        stuck_registry, registry = CollectorRegistry(), CollectorRegistry()
+        await replicas.stage(0, 5)
+        stuck = await replicas.relay(
+            replicas.lease(ttl=3.0), metrics=MessagingMetrics(stuck_registry), sender=RefusingSender()
+        )
+        stuck.start()
+        try:
+            await eventually(lambda: _at_least(stuck_registry, 1.5))
+        finally:
+            await stuck.stop()
+        working = await replicas.relay(replicas.lease(ttl=3.0), metrics=MessagingMetrics(registry))
+        working.start()
+        try:
+            await eventually(replicas.drained)
+            await eventually(lambda: _at_most(registry, 0.0))
+        finally:
+            await working.stop()
+
+
+async def _at_least(registry: CollectorRegistry, seconds: float) -> bool:
+    return (registry.get_sample_value("dimm_outbox_oldest_pending_age_seconds") or 0.0) >= seconds
+
+
+async def _at_most(registry: CollectorRegistry, seconds: float) -> bool:
+    value = registry.get_sample_value("dimm_outbox_oldest_pending_age_seconds")
+    return value is not None and value <= seconds
 
 
 class TestTakeover:
