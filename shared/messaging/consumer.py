@@ -86,6 +86,8 @@ class IdempotentConsumer(Generic[U]):
         self._dead_letters = dead_letters
         self._retry = retry
         self._metrics = metrics
+        # Present at 0 from the start, so an increase() alert sees the very first dead letter.
+        metrics.dead_letters.labels(dead_letters.topic)
         self.resumer = Resumer(
             self, parking or ParkingPolicy(), retry=retry, metrics=metrics, lease=sweep_lease
         )
@@ -124,6 +126,7 @@ class IdempotentConsumer(Generic[U]):
             except InvalidEvent as exc:
                 self._metrics.consumed.labels("invalid").inc()
                 await self._dead_letters.send(record, reason="invalid-event", error=str(exc), attempts=1)
+                self._metrics.dead_letters.labels(self._dead_letters.topic).inc()
                 continue
             deliveries.setdefault(delivery.key, delivery)
         return list(deliveries.values())
@@ -254,6 +257,7 @@ class IdempotentConsumer(Generic[U]):
         """Send a record to the dead-letter topic."""
         await self._dead_letters.send(record, reason=reason, error=error, attempts=attempts)
         self._metrics.consumed.labels("dead_lettered").inc()
+        self._metrics.dead_letters.labels(self._dead_letters.topic).inc()
 
     async def _give_up(self, delivery: Delivery, error: str) -> None:
         hook = self._route(delivery).give_up

@@ -36,6 +36,12 @@ class MessagingMetrics:
         for outcome in CONSUMER_OUTCOMES:
             # Present at 0 from the start, so an increase() alert sees the very first one.
             self.consumed.labels(outcome)
+        self.dead_letters = Counter(
+            "dimm_dead_letters_total",
+            "Records sent to a dead-letter topic, by that topic (each consumer group has its own).",
+            ["topic"],
+            registry=registry,
+        )
         self.retries = Counter(
             "dimm_consumer_retries_total", "Handler attempts that failed and were retried.", registry=registry
         )

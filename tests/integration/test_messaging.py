@@ -247,3 +247,7 @@ class TestPoisonMessages:
         assert dict(exhausted.headers)["dlq_attempts"] == b"3"
         assert b"never succeeds" in dict(exhausted.headers)["dlq_error"]
         assert 3000 not in await pipeline.effect_counts()
+        dead_letters = pipeline.registry.get_sample_value(
+            "dimm_dead_letters_total", {"topic": dead_letter_topic(pipeline.consumer.settings.consumer_group)}
+        )
+        assert dead_letters == 3
