@@ -11,11 +11,11 @@ from prometheus_client import CollectorRegistry
 
 from dimm.bench.benchmark_seed import entry_of, registered_event, scored_event
 from dimm.bench.benchmark_stats import realistic_population
+from dimm.bench.produce import produce
 from dimm.bench.stack import BenchTarget
 from services.benchmark.app import create_app
 from services.benchmark.settings import BenchmarkSettings
-from shared.events.envelope import Event, encode, new_envelope
-from shared.messaging.kafka import KafkaSender
+from shared.events.envelope import Event
 from shared.messaging.topics import events_topic
 
 PATIENCE_SECONDS = 300.0
@@ -23,18 +23,13 @@ PATIENCE_SECONDS = 300.0
 
 async def _produce(target: BenchTarget, service: str, events: list[tuple[Event, str]]) -> None:
     """Send events to a service's topic as that service's relay would, pipelined."""
-    sender = KafkaSender(target.kafka_bootstrap_servers, client_id="dimm-bench-benchmark")
-    await sender.start()
-    try:
-        futures = []
-        for event, subject in events:
-            record = encode(new_envelope(event, source=f"/dimm/{service}", subject=subject))
-            futures.append(
-                await sender.send(events_topic(service), record.value, key=record.key, headers=record.headers)
-            )
-        await asyncio.gather(*futures)
-    finally:
-        await sender.stop()
+    await produce(
+        target.kafka_bootstrap_servers,
+        events_topic(service),
+        events,
+        service=service,
+        client_id="dimm-bench-benchmark",
+    )
 
 
 def _processed(registry: CollectorRegistry) -> float:

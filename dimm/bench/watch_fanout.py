@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from dimm.bench.benchmark_seed import entry_of, registered_event, scored_event
 from dimm.bench.benchmark_stats import realistic_population
+from dimm.bench.produce import produce
 from dimm.bench.stack import BenchTarget
 from services.watch.app import create_app
 from services.watch.domain.catalogue import notice_of
@@ -25,8 +26,7 @@ from services.watch.settings import WatchSettings
 from shared.auth import SCOPES, Principal, TokenIssuer, generate_key_pair, load_private_key
 from shared.events.contracts.assessment import AccountOpened
 from shared.events.contracts.catalogue import ModelPublished
-from shared.events.envelope import Event, encode, new_envelope
-from shared.messaging.kafka import KafkaSender
+from shared.events.envelope import Event
 from shared.messaging.topics import events_topic
 from shared.model.editions import shipped_edition
 
@@ -130,18 +130,13 @@ def _events(run: str, account: str, count: int) -> Seed:
 
 async def _produce(target: BenchTarget, service: str, events: list[tuple[Event, str]]) -> None:
     """Send events to a service's topic as that service's relay would, pipelined."""
-    sender = KafkaSender(target.kafka_bootstrap_servers, client_id="dimm-bench-watch")
-    await sender.start()
-    try:
-        futures = []
-        for event, subject in events:
-            record = encode(new_envelope(event, source=f"/dimm/{service}", subject=subject))
-            futures.append(
-                await sender.send(events_topic(service), record.value, key=record.key, headers=record.headers)
-            )
-        await asyncio.gather(*futures)
-    finally:
-        await sender.stop()
+    await produce(
+        target.kafka_bootstrap_servers,
+        events_topic(service),
+        events,
+        service=service,
+        client_id="dimm-bench-watch",
+    )
 
 
 async def _until(check: Callable[[], Awaitable[bool]], what: str) -> None:

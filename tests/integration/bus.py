@@ -5,23 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from shared.events.envelope import Event, encode, new_envelope
-from shared.messaging.kafka import KafkaSender
+from dimm.bench.produce import produce as produce_events
+from shared.events.envelope import Event
 from tests.stack import Backend
 
 
 async def produce(backend: Backend, topic: str, events: list[tuple[Event, str]], *, client_id: str) -> None:
     """Send events to a topic as their producing service would (CloudEvents binary mode, keyed by subject)."""
-    sender = KafkaSender(backend.kafka_bootstrap_servers, client_id=client_id)
-    await sender.start()
-    try:
-        futures = []
-        for event, subject in events:
-            record = encode(new_envelope(event, source=f"/dimm/{topic.split('.')[1]}", subject=subject))
-            futures.append(await sender.send(topic, record.value, key=record.key, headers=record.headers))
-        await asyncio.gather(*futures)
-    finally:
-        await sender.stop()
+    await produce_events(
+        backend.kafka_bootstrap_servers, topic, events, service=topic.split(".")[1], client_id=client_id
+    )
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:

@@ -198,7 +198,7 @@ class MongoDeliveryRepository:
     async def get(self, message_id: str, endpoint_id: str) -> Delivery | None:
         """Return a delivery."""
         doc = await self._deliveries.find_one(
-            {"_id": f"{message_id}:{endpoint_id}"}, session=self._source.session
+            {"_id": _delivery_key(message_id, endpoint_id)}, session=self._source.session
         )
         return _delivery(doc) if doc else None
 
@@ -227,7 +227,11 @@ class MongoDeliveryRepository:
 
 def delivery_id(delivery: Delivery) -> str:
     """Return a delivery's id: one per message and endpoint."""
-    return f"{delivery.message_id}:{delivery.endpoint_id}"
+    return _delivery_key(delivery.message_id, delivery.endpoint_id)
+
+
+def _delivery_key(message_id: str, endpoint_id: str) -> str:
+    return f"{message_id}:{endpoint_id}"
 
 
 def _delivery_document(delivery: Delivery) -> dict[str, Any]:

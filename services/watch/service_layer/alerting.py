@@ -27,7 +27,7 @@ AFFECTED_WEBHOOK_TYPE = "watch.organisation.affected"
 
 
 @dataclass
-class Models:
+class Lookups:
     """What one batch of alerts reads again and again, read once: model versions, accounts' choices.
 
     Kept for one transaction only: a plan or preference changed meanwhile counts from the next batch.
@@ -67,13 +67,13 @@ class Models:
 
 
 async def affected(
-    notice: Notice, diagnostic: WatchedDiagnostic, *, models: Models, at: datetime
+    notice: Notice, diagnostic: WatchedDiagnostic, *, lookups: Lookups, at: datetime
 ) -> OrganisationAffected:
     """Describe how a notice touches a diagnostic; a model notice re-scores it under the new version."""
-    own = await models.get(diagnostic.model_id, diagnostic.model_version)
+    own = await lookups.get(diagnostic.model_id, diagnostic.model_version)
     impact = None
     if notice.model_change is not None and own is not None:
-        new = await models.get(diagnostic.model_id, notice.model_change.to_version)
+        new = await lookups.get(diagnostic.model_id, notice.model_change.to_version)
         if new is not None:
             impact = project_impact(diagnostic, old=own, new=new)
     return affected_event(notice, diagnostic, model=own, impact=impact, at=at)
@@ -84,7 +84,7 @@ async def alert_organisation(
     notice: Notice,
     diagnostic: WatchedDiagnostic,
     *,
-    models: Models,
+    lookups: Lookups,
     schedule: RetrySchedule,
     at: datetime,
     links: MailLinks | None = None,
@@ -98,30 +98,30 @@ async def alert_organisation(
         diagnostic_id=diagnostic.diagnostic_id,
         at=at,
     )
-    event = await affected(notice, diagnostic, models=models, at=at)
+    event = await affected(notice, diagnostic, lookups=lookups, at=at)
     await uow.alerts.save(alert, impact=event.model_dump(mode="json"))
     uow.collect(alert)
     uow.emit(event, subject=diagnostic.organisation_id)
-    routes = await _routes(models, notice, diagnostic.account_id)
+    routes = await _routes(lookups, notice, diagnostic.account_id)
     item = _inbox_item(notice, diagnostic, alert, at)
     if routes.get("inbox", "off") != "off":
         await uow.inbox.add(item)
     if routes.get("email") == "immediately" and links is not None:
-        preferences = await models.preferences(diagnostic.account_id)
+        preferences = await lookups.preferences(diagnostic.account_id)
         if preferences is not None and preferences.email is not None:
             await stage_alert_email(uow, item, notice, preferences.email, links=links, at=at)
     if routes.get("webhook") == "immediately":
-        endpoints = await models.account_endpoints(diagnostic.account_id)
+        endpoints = await lookups.account_endpoints(diagnostic.account_id)
         await stage_webhooks(uow, endpoints, diagnostic.organisation_id, event, schedule=schedule, at=at)
     return True
 
 
-async def _routes(models: Models, notice: Notice, account_id: str) -> dict[Channel, Cadence]:
-    plan = await models.plan(account_id)
+async def _routes(lookups: Lookups, notice: Notice, account_id: str) -> dict[Channel, Cadence]:
+    plan = await lookups.plan(account_id)
     if plan == "free" and notice.deadline is None and notice.effective_date is None:
         # The free plan hears of critical legal deadlines only: a notice with no date is none.
         return {}
-    preferences = await models.preferences(account_id) or Preferences(account_id)
+    preferences = await lookups.preferences(account_id) or Preferences(account_id)
     return route(plan, notice.severity, notice.kind, preferences)
 
 

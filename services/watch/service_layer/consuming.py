@@ -10,7 +10,7 @@ from typing import TypeVar
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.organisations import WatchedOrganisation
-from services.watch.service_layer.alerting import Models, alert_organisation
+from services.watch.service_layer.alerting import Lookups, alert_organisation
 from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.notices import notice_model_version
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
@@ -132,7 +132,7 @@ async def follow(
     if latest == indexed:
         return
     await uow.diagnostics.set_latest(organisation_id, latest)
-    at, models = utc_now(), Models(uow)
+    at, lookups = utc_now(), Lookups(uow)
     # One read of the organisation's alerts, not one per published notice.
     alerts = {a.notice_id: a for a in await uow.alerts.of_organisation(organisation_id)}
     for notice in await uow.notices.published():
@@ -145,7 +145,7 @@ async def follow(
                 uow.collect(alert)
         elif matches and latest is not None:
             await alert_organisation(
-                uow, notice, latest, models=models, schedule=schedule, at=at, links=links
+                uow, notice, latest, lookups=lookups, schedule=schedule, at=at, links=links
             )
 
 

@@ -10,7 +10,7 @@ from services.watch.domain.diagnostics import WatchedDiagnostic
 from services.watch.domain.index import DiagnosticMatrix
 from services.watch.domain.model_notices import notice_from_diff
 from services.watch.domain.notices import Notice
-from services.watch.service_layer.alerting import Models, alert_organisation
+from services.watch.service_layer.alerting import Lookups, alert_organisation
 from services.watch.service_layer.mailings import MailLinks
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.errors import Conflict, NotFound
@@ -148,10 +148,10 @@ async def _alert_batch(
 ) -> int:
     at, alerted = utc_now(), 0
     async with uow:
-        models = Models(uow)
+        lookups = Lookups(uow)
         for diagnostic in diagnostics:
             alerted += await alert_organisation(
-                uow, notice, diagnostic, models=models, schedule=schedule, at=at, links=links
+                uow, notice, diagnostic, lookups=lookups, schedule=schedule, at=at, links=links
             )
         await uow.commit()
     return alerted
