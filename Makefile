@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast lint bench install clean browser
+.PHONY: run test test-fast lint bench install clean browser monitoring
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed (and we are not root): the report screenshot test will be skipped"; fi; }
 
+# Prometheus, promtool, Alertmanager and amtool (Debian's packages, extracted without root):
+# the alert rules' and routes' tests run them, and `dimm up --monitoring` starts them.
+monitoring:
+	@sh deploy/fetch-monitoring.sh .tools/monitoring
+
 # The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
-test: lint browser
+test: lint browser monitoring
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: $(STAMP)
@@ -42,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/dimm bench bus
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var .tools

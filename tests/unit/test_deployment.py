@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-PROMETHEUS_CONF = ROOT / "deploy" / "prometheus.yml"
+PROMETHEUS_CONF = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 SERVICE_NAMES = sorted(SERVICES)
@@ -339,11 +339,11 @@ class TestGatewayRoutesEveryServicePrefix:
 
 
 class TestPrometheusScrapesEveryService:
-    def test_it_mounts_deploy_prometheus_yml_and_publishes_port_9090(self) -> None:
+    def test_it_mounts_deploy_prometheus_prometheus_yml_and_publishes_port_9090(self) -> None:
         service = compose_service("prometheus")
         assert str(service["image"]).startswith("prom/prometheus")
         mounts = [str(v) for v in service.get("volumes", [])]
-        assert any(v.startswith("./deploy/prometheus.yml:") for v in mounts)
+        assert any(v.startswith("./deploy/prometheus/prometheus.yml:") for v in mounts)
         assert any(str(p).split(":")[0] == "9090" for p in service.get("ports", []))
 
     @pytest.mark.parametrize("name", SERVICE_NAMES)
