@@ -16,6 +16,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from shared.auth import Access, Principal
 from shared.errors import Forbidden, Unauthorized
+from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -88,7 +89,9 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def ops_router(runtime: ServiceRuntime[Any], registry: CollectorRegistry) -> APIRouter:
+def ops_router(
+    runtime: ServiceRuntime[Any], registry: CollectorRegistry, http_metrics: HttpMetrics
+) -> APIRouter:
     """Build /healthz, /readyz, /metrics and /asyncapi.json for one service."""
     router = APIRouter(tags=["operations"])
 
@@ -107,7 +110,9 @@ def ops_router(runtime: ServiceRuntime[Any], registry: CollectorRegistry) -> API
 
     @router.get("/metrics", response_class=Response)
     async def metrics() -> Response:
-        """Expose the service's Prometheus metrics."""
+        """Expose the service's Prometheus metrics (with this moment's readiness checks)."""
+        for dependency, up in (await runtime.readiness()).items():
+            http_metrics.dependency_up.labels(dependency).set(1 if up else 0)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json")
@@ -154,9 +159,12 @@ def create_service_app(
         swagger_ui_oauth2_redirect_url=f"{prefix}/docs/oauth2-redirect",
         redoc_url=None,
     )
+    http_metrics = HttpMetrics(registry)
     app.add_middleware(CorrelationMiddleware)
+    # Added last, so it wraps everything: its count includes the 500s the error handlers answer.
+    app.add_middleware(RequestMetricsMiddleware, metrics=http_metrics)
     install_error_handlers(app)
-    app.include_router(ops_router(runtime, registry), prefix=prefix)
+    app.include_router(ops_router(runtime, registry, http_metrics), prefix=prefix)
     for router in routers:
         app.include_router(router, prefix=prefix)
     app.state.runtime = runtime

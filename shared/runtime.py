@@ -18,6 +18,7 @@ from shared.events.envelope import Event, EventRegistry
 from shared.lease import LEASES_COLLECTION, Lease
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
+from shared.messaging.lag import KafkaLagReader, LagMetrics, LagMonitor
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.outbox import OUTBOX_COLLECTION, RELAY_LEASE, Outbox, OutboxRelay
 from shared.messaging.reconcile import KafkaScanner
@@ -71,6 +72,7 @@ class ServiceRuntime(Generic[U]):
         self.name = settings.service_name
         self.events = events or build_registry()
         self.metrics = MessagingMetrics(registry)
+        self.lag_metrics = LagMetrics(registry) if subscription is not None else None
         self.broker: KafkaBroker = build_broker(
             settings.kafka_bootstrap_servers, service=self.name, registry=registry
         )
@@ -83,6 +85,7 @@ class ServiceRuntime(Generic[U]):
         self._outbox: Outbox | None = None
         self._relay: OutboxRelay | None = None
         self._consumer: IdempotentConsumer[U] | None = None
+        self._lag: LagMonitor | None = None
         self._declare_publishers(publishes)
         if subscription is not None:
             subscribe(
@@ -212,6 +215,19 @@ class ServiceRuntime(Generic[U]):
             await self._consumer.ensure_indexes()
             self._consumer.resumer.start()
         await self.broker.start()
+        if self._subscription is not None and self.lag_metrics is not None:
+            self._lag = LagMonitor(
+                KafkaLagReader(
+                    settings.kafka_bootstrap_servers,
+                    group=settings.consumer_group,
+                    client_id=f"dimm-{self.name}-lag",
+                ),
+                self.lag_metrics,
+                group=settings.consumer_group,
+                topics=self._subscription.topics,
+                interval_seconds=settings.consumer_lag_interval_seconds,
+            )
+            self._lag.start()
         logger.info("%s runtime started", self.name)
 
     def _build_consumer(self, subscription: Subscription[U], sender: KafkaSender) -> IdempotentConsumer[U]:
@@ -242,6 +258,9 @@ class ServiceRuntime(Generic[U]):
 
     async def stop(self) -> None:
         """Stop consuming first, then relaying, then close the connections."""
+        if self._lag is not None:
+            await self._lag.stop()
+            self._lag = None
         await self.broker.stop()
         if self._consumer is not None:
             await self._consumer.resumer.stop()

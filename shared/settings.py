@@ -66,6 +66,8 @@ class ServiceSettings(BaseSettings):
     consumer_retry_max_seconds: float = Field(5.0, ge=0.0, le=600.0)
     consumer_park_max_seconds: float = Field(900.0, gt=0.0, le=7 * 24 * 3600)
     consumer_park_sweep_seconds: float = Field(5.0, gt=0.0, le=600.0)
+    # How often the consumer group's lag is measured for /metrics (one scrape interval is plenty).
+    consumer_lag_interval_seconds: float = Field(15.0, gt=0.0, le=600.0)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
     #: How long a dead replica's relay lease blocks the others: it is renewed every third of it.

@@ -6,13 +6,29 @@ from fastapi import FastAPI
 
 from services.assessment.bootstrap import bootstrap, on_start
 from services.assessment.entrypoints import accounts, catalogue, diagnostics, http, organisations
+from services.assessment.entrypoints.schedule import start_probe_schedule
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
+from shared.scheduling import LeasedScheduler
 
 
 def create_app(settings: AssessmentSettings) -> FastAPI:
     """Create the assessment app; its lifespan owns the database client and the broker."""
     deps = bootstrap(settings)
+    schedules: list[LeasedScheduler] = []
+
+    async def start() -> None:
+        await on_start(deps)
+        schedule = start_probe_schedule(
+            deps.runtime, every_seconds=settings.probe_interval_seconds, metrics=deps.scheduler_metrics
+        )
+        if schedule is not None:
+            schedules.append(schedule)
+
+    async def stop() -> None:
+        while schedules:
+            await schedules.pop().stop()
+
     app = create_service_app(
         runtime=deps.runtime,
         registry=deps.registry,
@@ -21,7 +37,8 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
         routers=[accounts.router, organisations.router, diagnostics.router, catalogue.router, http.router],
-        on_start=lambda: on_start(deps),
+        on_start=start,
+        on_stop=stop,
     )
     app.state.deps = deps
     return app

@@ -31,6 +31,7 @@ from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
 from shared.mongo import Database
 from shared.runtime import ServiceRuntime
+from shared.scheduling import SchedulerMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Dependencies:
     settings: AssessmentSettings
     registry: CollectorRegistry
     metrics: AssessmentMetrics
+    scheduler_metrics: SchedulerMetrics
     runtime: Runtime
     models: ModelCache
     issuer: TokenIssuer
@@ -78,7 +80,9 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
     ttl = settings.idempotency_ttl_hours * 3600
 
     async def index_setup(db: Database) -> None:
-        await ensure_indexes(db, idempotency_ttl_seconds=ttl)
+        await ensure_indexes(
+            db, idempotency_ttl_seconds=ttl, probe_ttl_seconds=settings.probe_retention_days * 86_400
+        )
 
     runtime: Runtime = ServiceRuntime(
         settings,
@@ -104,6 +108,7 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
         settings=settings,
         registry=registry,
         metrics=metrics,
+        scheduler_metrics=SchedulerMetrics(registry),
         runtime=runtime,
         models=ModelCache(),
         issuer=issuer,

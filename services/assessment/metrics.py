@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+#: Submitted → scored, in seconds: a few seconds is normal, minutes is an incident.
+SCORING_LATENCY_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
 class AssessmentMetrics:
@@ -13,6 +16,17 @@ class AssessmentMetrics:
             "dimm_probe_round_trip_seconds",
             "Round-trip time of the last probe answered by each service.",
             ["service"],
+            registry=registry,
+        )
+        self.scoring_latency = Histogram(
+            "dimm_diagnostic_scoring_latency_seconds",
+            "From a diagnostic's submission to its scoring, read from the scored event's timestamps.",
+            buckets=SCORING_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.scoring_failures = Counter(
+            "dimm_diagnostic_scoring_failures_total",
+            "Submitted diagnostics the scoring service gave up on.",
             registry=registry,
         )
         self.probe_last_answer = Gauge(

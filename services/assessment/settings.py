@@ -19,6 +19,10 @@ class AssessmentSettings(ServiceSettings):
     service_name: str = "assessment"
     admin_token: SecretStr | None = None
     probe_burst_max: int = Field(1000, ge=1, le=10_000)
+    # A probe through every service on this interval (0: never), so an alert sees events stop
+    # flowing even when nobody calls; probes are forgotten after the retention.
+    probe_interval_seconds: float = Field(60.0, ge=0.0, le=3600.0)
+    probe_retention_days: int = Field(7, ge=1, le=365)
     jwt_private_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("jwt_private_key", "DIMM_ASSESSMENT_JWT_PRIVATE_KEY")
     )

@@ -41,6 +41,7 @@ def create_app(settings: WatchSettings) -> FastAPI:
             retries=deps.schedule,
             mail=CountingMailer(mail, deps.metrics),
             links=deps.links,
+            observer=deps.metrics,
         )
         schedule = Schedule(
             settings,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.watch.domain.deliveries import AttemptResult, Outcome
+from services.watch.domain.deliveries import AttemptResult, DeliveryStatus, Outcome
 from services.watch.domain.emails import OutgoingEmail
 from services.watch.domain.mailings import DeliveryFailed
 from services.watch.service_layer.deliveries import Sender
@@ -32,11 +32,32 @@ class WatchMetrics:
             ["outcome"],
             registry=registry,
         )
+        self.webhook_deliveries = Counter(
+            "dimm_webhook_deliveries_total",
+            "Webhook deliveries that ended, by status (delivered, exhausted: every retry failed, cancelled).",
+            ["status"],
+            registry=registry,
+        )
+        self.endpoints_disabled = Counter(
+            "dimm_webhook_endpoints_disabled_total",
+            "Webhook endpoints disabled (gone, or failing for the whole window).",
+            registry=registry,
+        )
         # Present at 0 from the start, so an increase() alert sees the very first one.
+        for status in (DeliveryStatus.DELIVERED, DeliveryStatus.EXHAUSTED, DeliveryStatus.CANCELLED):
+            self.webhook_deliveries.labels(status.value)
         for outcome in Outcome:
             self.webhook_attempts.labels(outcome.value)
         for name in EMAIL_OUTCOMES:
             self.emails.labels(name)
+
+    def delivery_closed(self, status: DeliveryStatus) -> None:
+        """Count a delivery that ended."""
+        self.webhook_deliveries.labels(status.value).inc()
+
+    def endpoint_disabled(self) -> None:
+        """Count an endpoint disabled."""
+        self.endpoints_disabled.inc()
 
 
 @dataclass(frozen=True)

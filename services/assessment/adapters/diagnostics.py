@@ -167,13 +167,14 @@ class MongoDiagnosticRepository:
         )
         return result.modified_count == 1
 
-    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> None:
-        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
-        await self._collection.update_one(
-            {"_id": diagnostic_id, "status": "submitted"},
+    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> bool:
+        """Record why scoring failed, for the owner to see; False if already noted or not submitted."""
+        result = await self._collection.update_one(
+            {"_id": diagnostic_id, "status": "submitted", "scoring_error": {"$ne": reason}},
             {"$set": {"scoring_error": reason}},
             session=self._source.session,
         )
+        return result.modified_count == 1
 
 
 class MongoAnswerRepository:

@@ -160,11 +160,13 @@ class MemoryDiagnosticRepository:
         found.status, found.status_at, found.scoring_error = "scored", {**found.status_at, "scored": at}, None
         return True
 
-    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> None:
-        """Record why scoring failed; the diagnostic stays submitted."""
+    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> bool:
+        """Record why scoring failed; False if already noted or not submitted."""
         found = self.items.get(diagnostic_id)
-        if found is not None and found.status == "submitted":
-            found.scoring_error = reason
+        if found is None or found.status != "submitted" or found.scoring_error == reason:
+            return False
+        found.scoring_error = reason
+        return True
 
 
 class MemoryAnswerRepository:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.assessment.domain.probes import Probe, ProbeAnswer
-from shared.mongo import Database
+from shared.mongo import Database, ensure_index
 from shared.mongo_unit_of_work import SessionSource
 
 PROBES_COLLECTION = "probes"
@@ -50,6 +50,10 @@ class MongoProbeRepository:
     def __init__(self, db: Database, source: SessionSource) -> None:
         self._collection = db[PROBES_COLLECTION]
         self._source = source
+
+    async def ensure_indexes(self, ttl_seconds: int) -> None:
+        """Forget probes after their retention (the scheduled probe adds one a minute)."""
+        await ensure_index(self._collection, "requested_at", expireAfterSeconds=ttl_seconds)
 
     async def add_many(self, probes: Sequence[Probe]) -> None:
         """Store new probes."""

@@ -28,7 +28,7 @@ class MongoAssessmentUnitOfWork(MongoUnitOfWork, AssessmentUnitOfWork):
         self.idempotency = MongoIdempotencyRepository(db)
 
 
-async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int) -> None:
+async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int, probe_ttl_seconds: int) -> None:
     """Create the indexes the repositories rely on."""
     no_session = _NoSession()
     await MongoModelVersionRepository(db, no_session).ensure_indexes()
@@ -37,6 +37,7 @@ async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int) -> None:
     await MongoDiagnosticRepository(db, no_session).ensure_indexes()
     await MongoAnswerRepository(db, no_session).ensure_indexes()
     await MongoIdempotencyRepository(db).ensure_indexes(idempotency_ttl_seconds)
+    await MongoProbeRepository(db, no_session).ensure_indexes(probe_ttl_seconds)
 
 
 class _NoSession:

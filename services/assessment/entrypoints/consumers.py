@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.probes import probe_answer_handler
-from services.assessment.service_layer.scored import on_diagnostic_scored, on_scoring_failed
+from services.assessment.service_layer.scored import diagnostic_scored_handler, scoring_failed_handler
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.events.contracts.probe import ANSWERED
 from shared.events.contracts.scoring import DiagnosticScored, DiagnosticScoringFailed
@@ -18,4 +18,5 @@ def subscription(metrics: AssessmentMetrics) -> Subscription[AssessmentUnitOfWor
     consumed = Subscription[AssessmentUnitOfWork](*(events_topic(service) for service in ANSWERED))
     for answered in ANSWERED.values():
         consumed.on(answered, on_answer)
-    return consumed.on(DiagnosticScored, on_diagnostic_scored).on(DiagnosticScoringFailed, on_scoring_failed)
+    consumed.on(DiagnosticScored, diagnostic_scored_handler(metrics))
+    return consumed.on(DiagnosticScoringFailed, scoring_failed_handler(metrics))

@@ -79,8 +79,8 @@ class DiagnosticRepository(Protocol):
     async def mark_scored(self, diagnostic_id: str, *, at: datetime) -> bool:
         """Move a submitted diagnostic to scored; False if it is not (or no longer) submitted."""
 
-    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> None:
-        """Record why scoring failed, for the owner to see; the diagnostic stays submitted."""
+    async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> bool:
+        """Record why scoring failed, for the owner to see; False if already noted or not submitted."""
 
 
 class AnswerRepository(Protocol):

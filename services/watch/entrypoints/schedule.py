@@ -12,7 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.service_layer import mailings, reminders
-from services.watch.service_layer.deliveries import Sender, deliver_due
+from services.watch.service_layer.deliveries import DeliveryObserver, Sender, deliver_due
 from services.watch.service_layer.mailings import MailLinks, MailSender
 from services.watch.service_layer.notices import fan_out
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
@@ -32,6 +32,7 @@ class Outbound:
     retries: RetrySchedule
     mail: MailSender
     links: MailLinks
+    observer: DeliveryObserver | None = None
 
 
 class Schedule:
@@ -100,6 +101,7 @@ class Schedule:
             schedule=outbound.retries,
             disable_after=self._settings.webhook_disable_after_days,
             links=outbound.links,
+            observer=outbound.observer,
         )
 
     async def daily(self) -> None:

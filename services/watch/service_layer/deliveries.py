@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.watch.domain.deliveries import AttemptResult, Delivery, Outcome, RetrySchedule
+from services.watch.domain.deliveries import AttemptResult, Delivery, DeliveryStatus, Outcome, RetrySchedule
 from services.watch.domain.webhooks import headers
 from services.watch.service_layer.mailings import MailLinks, stage_endpoint_disabled
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
@@ -29,6 +29,16 @@ class Sender(Protocol):
         """Make one attempt."""
 
 
+class DeliveryObserver(Protocol):
+    """What is told, after the commit, that a delivery ended or an endpoint was disabled (metrics)."""
+
+    def delivery_closed(self, status: DeliveryStatus) -> None:
+        """A delivery left pending: delivered, exhausted or cancelled."""
+
+    def endpoint_disabled(self) -> None:
+        """An endpoint was disabled (gone, or failing for the whole window)."""
+
+
 CONCURRENT_ATTEMPTS = 32
 """Attempts in flight at once: a slow receiver (up to the 15 s timeout) does not hold the others back."""
 
@@ -41,6 +51,7 @@ async def deliver_due(
     disable_after: float,
     limit: int = 256,
     links: MailLinks | None = None,
+    observer: DeliveryObserver | None = None,
 ) -> int:
     """Attempt every due delivery once, several at a time; return how many attempts were made."""
     async with (uow := unit_of_work()):
@@ -56,6 +67,7 @@ async def deliver_due(
                 schedule=schedule,
                 disable_after=disable_after,
                 links=links,
+                observer=observer,
             )
 
     await asyncio.gather(*(one(delivery) for delivery in due))
@@ -70,6 +82,7 @@ async def attempt(
     schedule: RetrySchedule,
     disable_after: float,
     links: MailLinks | None = None,
+    observer: DeliveryObserver | None = None,
 ) -> None:
     """Make one attempt of a delivery (outside any transaction), then record it and the endpoint's health."""
     async with uow:
@@ -82,9 +95,14 @@ async def attempt(
     secrets = endpoint.signing_secrets(at)
     sent = headers(secrets, message.id, int(at.timestamp()), message.payload)
     result = await sender.deliver(endpoint.url, sent, message.payload, redact=secrets)
-    await _record(
+    closed, disabled = await _record(
         delivery, result, uow=uow, schedule=schedule, disable_after=disable_after, at=utc_now(), links=links
     )
+    if observer is not None:
+        if closed is not None:
+            observer.delivery_closed(closed)
+        if disabled:
+            observer.endpoint_disabled()
 
 
 @transactional
@@ -97,12 +115,13 @@ async def _record(
     disable_after: float,
     at: datetime,
     links: MailLinks | None,
-) -> None:
+) -> tuple[DeliveryStatus | None, bool]:
+    """Record an attempt; return the final status if the delivery closed, and if the endpoint was disabled."""
     async with uow:
         current = await uow.deliveries.get(delivery.message_id, delivery.endpoint_id)
         endpoint = await uow.endpoints.get(delivery.endpoint_id)
         if current is None or endpoint is None or current.attempts != delivery.attempts:
-            return  # another attempt was recorded meanwhile: this one is not the schedule's
+            return None, False  # another attempt was recorded meanwhile: this one is not the schedule's
         current.record_attempt(result, at=at, schedule=schedule, rng=random.Random())
         disabled = False
         if result.outcome is Outcome.DELIVERED:
@@ -118,6 +137,7 @@ async def _record(
         uow.collect(endpoint)
         await uow.commit()
     logger.info("delivery %s: attempt %d %s", current.message_id, len(current.attempts), result.outcome)
+    return (None if current.status is DeliveryStatus.PENDING else current.status), disabled
 
 
 @transactional

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from prometheus_client import CollectorRegistry
 
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.domain.answers import Given
+from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer import accounts, catalogue, diagnostics, organisations, probes, scored
 from services.assessment.service_layer.catalogue import ModelCache
 from shared.auth import SCOPES, Principal, TokenIssuer, TokenVerifier
@@ -25,7 +27,7 @@ from shared.events.contracts.assessment import (
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
-from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored
+from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored, DiagnosticScoringFailed
 from shared.model.editions import SME_PROFILE, shipped_edition
 from shared.mongo import utc_now
 
@@ -309,12 +311,40 @@ class TestScoredReports:
                 "diagnostic_id": diagnostic_id,
             }
         )
-        await scored.on_diagnostic_scored(event, uow)
+        metrics = AssessmentMetrics(CollectorRegistry())
+        on_scored = scored.diagnostic_scored_handler(metrics)
+        await on_scored(event, uow)
         assert uow.diagnostics.items[diagnostic_id].status == "draft"
         await _answer_all(uow, models, diagnostic_id, respondent)
         await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
-        await scored.on_diagnostic_scored(event, uow)
+        await on_scored(event, uow)
         assert uow.diagnostics.items[diagnostic_id].status == "scored"
+        await on_scored(event, uow)  # redelivered: observed once only
+        latency = metrics.scoring_latency.collect()[0].samples
+        count = next(s.value for s in latency if s.name.endswith("_count"))
+        total = next(s.value for s in latency if s.name.endswith("_sum"))
+        assert count == 1
+        assert total == (event.scored_at - event.submitted_at).total_seconds()
+
+    async def test_a_scoring_failure_is_noted_and_counted_once(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        diagnostic_id, respondent = await _draft(uow, models)
+        await _answer_all(uow, models, diagnostic_id, respondent)
+        await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
+        metrics = AssessmentMetrics(CollectorRegistry())
+        on_failed = scored.scoring_failed_handler(metrics)
+        event = DiagnosticScoringFailed(
+            diagnostic_id=diagnostic_id,
+            organisation_id="o",
+            account_id="a",
+            reason="model version unknown",
+            failed_at=utc_now(),
+        )
+        await on_failed(event, uow)
+        await on_failed(event, uow)  # redelivered
+        assert uow.diagnostics.items[diagnostic_id].scoring_error == "model version unknown"
+        assert metrics.scoring_failures._value.get() == 1
 
 
 class TestAccounts:

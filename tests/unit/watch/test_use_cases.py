@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from services.watch.adapters.memory import MemoryWatchUnitOfWork
 from services.watch.domain.deliveries import AttemptResult, DeliveryStatus, Outcome, RetrySchedule
 from services.watch.domain.endpoints import Endpoint
 from services.watch.domain.rules import parse_rule
+from services.watch.metrics import WatchMetrics
 from services.watch.service_layer import consuming, deliveries, notices, subscriptions
 from services.watch.service_layer.alerting import AFFECTED_WEBHOOK_TYPE
 from shared.auth import SCOPES, Principal
@@ -151,9 +153,15 @@ class TestDeliveries:
         uow, endpoint = await _with_endpoint()
         sender = FakeSender([Outcome.FAILED, Outcome.DELIVERED])
         fast = RetrySchedule(jitter=0.0, compress=1_000_000)
+        metrics = WatchMetrics(CollectorRegistry())
         for _ in range(2):
             for delivery in await uow.deliveries.due(datetime.now(UTC) + fast.first_delay * 10**6, limit=10):
-                await deliveries.attempt(delivery, uow=uow, sender=sender, schedule=fast, disable_after=5)
+                await deliveries.attempt(
+                    delivery, uow=uow, sender=sender, schedule=fast, disable_after=5, observer=metrics
+                )
+        # The retried failure closed nothing; the success closed the delivery, counted once.
+        assert metrics.webhook_deliveries.labels("delivered")._value.get() == 1
+        assert metrics.webhook_deliveries.labels("exhausted")._value.get() == 0
         (delivery,) = await uow.deliveries.of_endpoint(endpoint.id)
         assert delivery.status is DeliveryStatus.DELIVERED
         assert [a.outcome for a in delivery.attempts] == [Outcome.FAILED, Outcome.DELIVERED]
@@ -166,10 +174,18 @@ class TestDeliveries:
     async def test_a_410_disables_the_endpoint_and_says_so(self) -> None:
         uow, endpoint = await _with_endpoint()
         (delivery,) = await uow.deliveries.of_endpoint(endpoint.id)
+        metrics = WatchMetrics(CollectorRegistry())
         await deliveries.attempt(
-            delivery, uow=uow, sender=FakeSender([Outcome.GONE]), schedule=SCHEDULE, disable_after=5
+            delivery,
+            uow=uow,
+            sender=FakeSender([Outcome.GONE]),
+            schedule=SCHEDULE,
+            disable_after=5,
+            observer=metrics,
         )
         stored = await uow.endpoints.get(endpoint.id)
         assert stored is not None
         assert not stored.enabled
+        assert metrics.endpoints_disabled._value.get() == 1
+        assert metrics.webhook_deliveries.labels("cancelled")._value.get() == 1
         assert any(isinstance(e, WebhookEndpointDisabled) for e in uow.published)
