@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -17,21 +17,39 @@ OUTCOMES = ("succeeded", "failed")
 
 
 class SchedulerMetrics:
-    """When each scheduled job last succeeded, and how its runs ended: what a stale-job alert reads."""
+    """When each scheduled job last succeeded, and how its runs ended: what a stale-job alert reads.
+
+    The job's name is the label `task`: `job` is the label Prometheus gives every scrape target.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.last_success = Gauge(
             "dimm_scheduler_job_last_success_timestamp_seconds",
             "When the job last ran to its end in this replica (Unix time).",
-            ["job"],
+            ["task"],
+            registry=registry,
+        )
+        self.interval = Gauge(
+            "dimm_scheduler_job_interval_seconds",
+            "The time between two runs of the job its trigger plans (the stale-job alert allows twice it).",
+            ["task"],
             registry=registry,
         )
         self.runs = Counter(
             "dimm_scheduler_job_runs_total",
             "Runs of each job in the replica holding the lease, by outcome.",
-            ["job", "outcome"],
+            ["task", "outcome"],
             registry=registry,
         )
+
+
+def planned_interval(trigger: BaseTrigger, *, now: datetime | None = None) -> float:
+    """Return the seconds between the trigger's next two runs (a cron's period, an interval's length)."""
+    first = trigger.get_next_fire_time(None, now or datetime.now(UTC))
+    if first is None:
+        return 0.0
+    second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
+    return 0.0 if second is None else (second - first).total_seconds()
 
 
 class LeasedScheduler:
@@ -48,6 +66,7 @@ class LeasedScheduler:
             for outcome in OUTCOMES:
                 # Present at 0 from the start, so an increase() alert sees the very first failure.
                 self._metrics.runs.labels(job_id, outcome)
+            self._metrics.interval.labels(job_id).set(planned_interval(trigger))
         self._scheduler.add_job(
             self._guarded(job_id, job),
             trigger,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from shared.events.contracts.probe import ANSWERED
 
 #: Submitted → scored, in seconds: a few seconds is normal, minutes is an incident.
 SCORING_LATENCY_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -14,8 +18,8 @@ class AssessmentMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.probe_round_trip = Gauge(
             "dimm_probe_round_trip_seconds",
-            "Round-trip time of the last probe answered by each service.",
-            ["service"],
+            "Round-trip time of the last probe answered by each service (the responder).",
+            ["responder"],
             registry=registry,
         )
         self.scoring_latency = Histogram(
@@ -31,7 +35,11 @@ class AssessmentMetrics:
         )
         self.probe_last_answer = Gauge(
             "dimm_probe_last_answer_timestamp_seconds",
-            "When the last probe answer from each service reached assessment (Unix time).",
-            ["service"],
+            "When the last probe answer from each service (the responder) reached assessment, or when "
+            "assessment started if none has yet (Unix time): the stale-probe alert reads its age.",
+            ["responder"],
             registry=registry,
         )
+        started = time.time()
+        for responder in ANSWERED:
+            self.probe_last_answer.labels(responder).set(started)
