@@ -221,6 +221,27 @@ def doctor(
         raise typer.Exit(1)
 
 
+@app.command("alert-sink")
+def alert_sink(
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port Alertmanager posts to.")] = 9095,
+    data_dir: Annotated[Path, typer.Option(help="Where operator-alerts.jsonl is kept.")] = DEFAULT_DATA_DIR,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DIMM_ALERT_SINK_TOKEN",
+            show_default=False,
+            help="Bearer token Alertmanager must send (better in the environment than on a command line).",
+        ),
+    ] = None,
+) -> None:
+    """Receive Alertmanager's notifications: log them, keep them, show them on a page."""
+    from dimm.alert_sink import serve_forever
+
+    configure_logging(service="alert-sink", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
+    serve_forever(host, port, data_dir, token)
+
+
 @app.command()
 def keygen() -> None:
     """Print a new token signing key pair as .env lines (DIMM_JWT_PRIVATE_KEY, DIMM_JWT_PUBLIC_KEY)."""

@@ -23,11 +23,13 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 PROMETHEUS_CONF = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+ALERTMANAGER_CONF = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 SERVICE_NAMES = sorted(SERVICES)
 SERVICE_PORT = 8000
-INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus")
+INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus", "alertmanager", "alert-sink")
+ALERT_SINK_PORT = 9095
 
 LOCATION = re.compile(r"location\s+(?:(?P<modifier>=|\^~|~\*?)\s*)?(?P<path>[^\s{]+)\s*\{(?P<body>[^{}]*)\}")
 QUOTED_OR_COMMENT = re.compile(r"'[^']*'|\"[^\"]*\"|#[^\n]*")
@@ -134,6 +136,28 @@ def prometheus() -> dict[str, Any]:
 
 
 @cache
+def alertmanager() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(ALERTMANAGER_CONF.read_text(encoding="utf-8"))
+    return data
+
+
+def mounts_of(name: str) -> dict[str, str]:
+    """Map each container path of a compose service's volumes to its source (options dropped)."""
+    mounts = (str(volume).split(":") for volume in compose_service(name).get("volumes", []))
+    return {parts[1]: parts[0] for parts in mounts}
+
+
+def flag_of(command: list[str], flag: str) -> str | None:
+    """Return the value of a `--flag=value` or `--flag value` option of a command, if present."""
+    for index, part in enumerate(command):
+        if part.startswith(f"{flag}="):
+            return part.split("=", 1)[1]
+        if part == flag and index + 1 < len(command):
+            return command[index + 1]
+    return None
+
+
+@cache
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """List the Dockerfile's instructions as (KEYWORD, arguments), continuation lines joined."""
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
@@ -173,9 +197,15 @@ class TestComposeDeclaresTheWholePlatform:
 
         assert set(SERVICES) == set(TOPIC_SERVICES)
 
-    def test_mongo_and_prometheus_keep_their_data_in_named_volumes(self) -> None:
+    def test_stateful_services_keep_their_data_in_named_volumes(self) -> None:
         volumes = set(compose().get("volumes") or {})
-        for name, target in (("mongo", "/data/db"), ("prometheus", "/prometheus")):
+        stateful = (
+            ("mongo", "/data/db"),
+            ("prometheus", "/prometheus"),
+            ("alertmanager", "/alertmanager"),
+            ("alert-sink", "/data"),
+        )
+        for name, target in stateful:
             mounts = [str(m) for m in compose_service(name).get("volumes", [])]
             named = [m for m in mounts if m.split(":")[0] in volumes and m.split(":")[1] == target]
             assert named, f"{name} does not keep {target} in a named volume"
@@ -358,6 +388,75 @@ class TestPrometheusScrapesEveryService:
     @pytest.mark.parametrize("name", SERVICE_NAMES)
     def test_the_scraped_path_is_one_the_service_serves(self, name: str) -> None:
         assert f"/{name}/metrics" in served_paths(name)
+
+
+class TestPrometheusSendsAlertsToAlertmanager:
+    def test_the_rules_directory_is_mounted_read_only_where_rule_files_reads(self) -> None:
+        mounts = [str(v) for v in compose_service("prometheus").get("volumes", [])]
+        assert "./deploy/prometheus/rules:/etc/prometheus/rules:ro" in mounts
+        assert prometheus()["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+
+    def test_it_points_at_the_alertmanager_service(self) -> None:
+        (manager,) = prometheus()["alerting"]["alertmanagers"]
+        targets = [t for config in manager["static_configs"] for t in config["targets"]]
+        assert targets == ["alertmanager:9093"]
+        assert str(compose_service("alertmanager")["image"]).startswith("prom/alertmanager:")
+
+
+class TestAlertmanagerRunsWithTheRepositoryConfiguration:
+    def test_it_reads_the_mounted_deploy_alertmanager_yml(self) -> None:
+        config = flag_of(command_of("alertmanager"), "--config.file") or "/etc/alertmanager/alertmanager.yml"
+        assert mounts_of("alertmanager").get(config) == "./deploy/alertmanager/alertmanager.yml"
+
+    def test_it_stores_silences_where_its_volume_is(self) -> None:
+        assert flag_of(command_of("alertmanager"), "--storage.path") == "/alertmanager"
+
+    def test_its_ui_and_api_are_published_on_the_loopback_interface_only(self) -> None:
+        assert compose_service("alertmanager").get("ports") == ["127.0.0.1:9093:9093"]
+
+    def test_every_receiver_posts_to_the_alert_sink_service(self) -> None:
+        urls = [
+            webhook["url"]
+            for receiver in alertmanager()["receivers"]
+            for webhook in receiver.get("webhook_configs", [])
+        ]
+        assert urls
+        for url in urls:
+            parts = urlsplit(url)
+            assert (parts.hostname, parts.port, parts.path) == ("alert-sink", ALERT_SINK_PORT, "/alerts")
+
+
+class TestTheAlertSinkRunsFromTheSharedImage:
+    def test_it_builds_from_deploy_dockerfile(self) -> None:
+        build = compose_service("alert-sink").get("build")
+        assert isinstance(build, dict), "alert-sink has no build section"
+        assert (ROOT / build["dockerfile"]).resolve() == DOCKERFILE
+
+    def test_it_runs_dimm_alert_sink_on_all_interfaces_with_its_data_in_the_volume(self) -> None:
+        command = command_of("alert-sink")
+        assert command[:2] == ["dimm", "alert-sink"]
+        assert flag_of(command, "--host") == "0.0.0.0"
+        assert flag_of(command, "--port") == str(ALERT_SINK_PORT)
+        assert flag_of(command, "--data-dir") == "/data"
+        assert f":{ALERT_SINK_PORT}/healthz" in healthcheck_command_of("alert-sink")
+
+    def test_the_command_is_one_the_cli_knows(self) -> None:
+        from typer.testing import CliRunner
+
+        from dimm.cli import app
+
+        result = CliRunner().invoke(app, [*command_of("alert-sink")[1:2], "--help"])
+        assert result.exit_code == 0, result.output
+        for flag in ("--host", "--port", "--data-dir"):
+            assert flag in result.output
+
+    def test_the_image_gives_its_data_directory_to_the_non_root_user(self) -> None:
+        runs = " ".join(args for keyword, args in dockerfile_instructions() if keyword == "RUN")
+        assert re.search(r"chown\s+dimm(:dimm)?\s+/data(\s|$)", runs), "a volume on /data is root's"
+
+    def test_its_token_is_optional_and_comes_from_the_env_file(self) -> None:
+        token = environment_of("alert-sink").get("DIMM_ALERT_SINK_TOKEN", "")
+        assert token == "${DIMM_ALERT_SINK_TOKEN:-}"
 
 
 # --- the image ---------------------------------------------------------------------------------
