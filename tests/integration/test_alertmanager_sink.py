@@ -10,7 +10,6 @@ import json
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ import yaml
 
 from dimm.alert_sink import ALERTS_FILE, build_server
 from dimm.embedded import free_port
-from dimm.monitoring import ALERTMANAGER_CONFIG, find_tool
+from dimm.monitoring import ALERTMANAGER_CONFIG, find_tool, runnable_alertmanager
 
 ALERTMANAGER = find_tool("alertmanager")
 pytestmark = [
@@ -32,8 +31,6 @@ pytestmark = [
         ALERTMANAGER is None, reason="Alertmanager is not installed: run `make monitoring` (Debian's package)"
     ),
 ]
-#: Where Debian's build of Alertmanager reads its default templates (not embedded, unlike upstream's).
-DEBIAN_TEMPLATES = b"/usr/share/prometheus/alertmanager"
 #: Every timing of every route, in seconds, so a notification comes within a second or two.
 QUICK = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
 DEADLINE_SECONDS = 20.0
@@ -112,28 +109,9 @@ def derived_config(sink: Sink) -> dict[str, Any]:
 
 @pytest.fixture
 def alertmanager_binary(tmp_path: Path) -> Iterator[Path]:
-    """Return an Alertmanager binary that finds its default templates.
-
-    Debian's build opens them under /usr/share/prometheus/alertmanager; `make monitoring` extracts
-    the package under .tools without root, so a copy of the binary gets that path replaced by a
-    symbolic link of the same length to the extracted templates.
-    """
-    assert ALERTMANAGER is not None
-    extracted = ALERTMANAGER.parents[1] / "share" / "prometheus" / "alertmanager"
-    content = ALERTMANAGER.read_bytes()
-    if Path(DEBIAN_TEMPLATES.decode()).is_dir() or DEBIAN_TEMPLATES not in content or not extracted.is_dir():
-        yield ALERTMANAGER
-        return
-    link = Path("/tmp/dimm-am-" + uuid.uuid4().hex[:21])
-    assert len(bytes(link)) == len(DEBIAN_TEMPLATES)
-    link.symlink_to(extracted.resolve(), target_is_directory=True)
-    binary = tmp_path / "alertmanager"
-    binary.write_bytes(content.replace(DEBIAN_TEMPLATES, bytes(link)))
-    binary.chmod(0o755)
-    try:
+    """Return an Alertmanager binary that finds its default templates."""
+    with runnable_alertmanager(tmp_path) as binary:
         yield binary
-    finally:
-        link.unlink()
 
 
 @pytest.fixture
