@@ -7,10 +7,17 @@ on the PATH (an installed package) is used otherwise.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
+import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".tools" / "monitoring" / "usr" / "bin"
@@ -65,3 +72,173 @@ def runnable_alertmanager(work_dir: Path) -> Iterator[Path]:
         yield binary
     finally:
         link.unlink(missing_ok=True)
+
+
+SINK_URL_IN_CONFIG = "http://alert-sink:9095/alerts"
+
+
+@dataclass(frozen=True)
+class MonitoringUrls:
+    """Where the local monitoring answers."""
+
+    prometheus: str
+    alertmanager: str
+    sink: str
+
+
+def prometheus_config(
+    targets: Mapping[str, str],
+    *,
+    alertmanager: str | None,
+    scrape_interval_seconds: float = 15.0,
+    rules: Path = RULES,
+) -> dict[str, Any]:
+    """Return a Prometheus configuration (JSON is YAML) scraping the services at `targets`.
+
+    One job per service, named after it, with the label `service` and the service's own metrics
+    path: the same shape as deploy/prometheus/prometheus.yml, so the same rules apply.
+    """
+    # Prometheus durations take whole units: milliseconds say any interval exactly.
+    interval = f"{round(scrape_interval_seconds * 1000)}ms"
+    timeout = f"{round(max(0.5, min(10.0, scrape_interval_seconds * 0.8)) * 1000)}ms"
+    config: dict[str, Any] = {
+        "global": {
+            "scrape_interval": interval,
+            "scrape_timeout": timeout,
+            "evaluation_interval": interval,
+            "external_labels": {"platform": "dimm"},
+        },
+        "rule_files": [str(rules / "*.yml")],
+        "scrape_configs": [
+            {
+                "job_name": service,
+                "metrics_path": f"/{service}/metrics",
+                "static_configs": [{"targets": [target], "labels": {"service": service}}],
+            }
+            for service, target in targets.items()
+        ],
+    }
+    if alertmanager is not None:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    return config
+
+
+def alertmanager_config_text(sink_url: str, *, source: Path = ALERTMANAGER_CONFIG) -> str:
+    """Return deploy/alertmanager/alertmanager.yml with its receivers posting to `sink_url`."""
+    text = source.read_text(encoding="utf-8")
+    if SINK_URL_IN_CONFIG not in text:
+        raise LookupError(f"{source} posts to no {SINK_URL_IN_CONFIG}: cannot point it at the local sink")
+    return text.replace(SINK_URL_IN_CONFIG, sink_url)
+
+
+def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], name: str, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise RuntimeError(f"{name} exited with code {process.returncode}: {tail}")
+        try:
+            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not get ready at {url} within {timeout:.0f}s (see {log_path})")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running_prometheus(
+    work_dir: Path,
+    targets: Mapping[str, str],
+    *,
+    port: int,
+    alertmanager: str | None = None,
+    scrape_interval_seconds: float = 15.0,
+    host: str = "127.0.0.1",
+) -> Iterator[str]:
+    """Run Prometheus on our rules, scraping `targets`; yield its URL (raise LookupError if absent)."""
+    binary = find_tool("prometheus")
+    if binary is None:
+        raise LookupError("Prometheus is not installed: run `make monitoring` (Debian's package)")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config = work_dir / "prometheus.yml"
+    config.write_text(
+        json.dumps(
+            prometheus_config(
+                targets, alertmanager=alertmanager, scrape_interval_seconds=scrape_interval_seconds
+            ),
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    log_path = work_dir / "prometheus.log"
+    process = _spawn(
+        [
+            str(binary),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={work_dir / 'data'}",
+            f"--web.listen-address={host}:{port}",
+            "--storage.tsdb.retention.time=7d",
+        ],
+        log_path,
+    )
+    url = f"http://{host}:{port}"
+    try:
+        _wait_ready(url, process, "Prometheus", log_path, timeout=60)
+        yield url
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def running_alertmanager(
+    work_dir: Path, *, port: int, sink_url: str, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Run Alertmanager on deploy/alertmanager/alertmanager.yml, posting to `sink_url`; yield its URL."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config = work_dir / "alertmanager.yml"
+    config.write_text(alertmanager_config_text(sink_url), encoding="utf-8")
+    log_path = work_dir / "alertmanager.log"
+    with runnable_alertmanager(work_dir) as binary:
+        process = _spawn(
+            [
+                str(binary),
+                f"--config.file={config}",
+                f"--storage.path={work_dir / 'data'}",
+                "--cluster.listen-address=",
+                f"--web.listen-address={host}:{port}",
+            ],
+            log_path,
+        )
+        url = f"http://{host}:{port}"
+        try:
+            _wait_ready(url, process, "Alertmanager", log_path, timeout=30)
+            yield url
+        finally:
+            _stop(process)
+
+
+def firing_alerts(prometheus: str, *, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """Return the alerts Prometheus has firing now (its own alerts API)."""
+    response = httpx.get(f"{prometheus}/api/v1/alerts", timeout=timeout)
+    response.raise_for_status()
+    alerts: list[dict[str, Any]] = response.json()["data"]["alerts"]
+    return [alert for alert in alerts if alert.get("state") == "firing"]

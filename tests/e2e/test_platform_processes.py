@@ -3,72 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
 from pymongo import MongoClient
 
 from dimm.doctor import render, run_doctor
-from dimm.embedded import free_port, start_service, wait_ready
-from shared.auth import generate_key_pair
 from shared.events.contracts.probe import ANSWERING_SERVICES
-from tests.e2e.processes import kill, stop_all
-from tests.stack import Backend, embedded_backend
+from tests.e2e.processes import TOKEN, Platform
+from tests.stack import embedded_backend
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("assessment", *ANSWERING_SERVICES)
-TOKEN = "e2e-operator-token-" + uuid.uuid4().hex
-PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 BURST_REQUESTS, PROBES_PER_REQUEST = 10, 100
-
-
-@dataclass
-class Platform:
-    """Four service processes on the embedded stack."""
-
-    backend: Backend
-    log_dir: Path
-    run_id: str
-    ports: dict[str, int] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def database(self, service: str) -> str:
-        return f"e2e_{self.run_id}_{service}"
-
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
-
-    def start(self, service: str) -> None:
-        env = {
-            **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": self.backend.kafka_bootstrap_servers,
-            "MONGODB_URL": self.backend.mongodb_url,
-            "DIMM_ENVIRONMENT": "test",
-            "DIMM_ASSESSMENT_ADMIN_TOKEN": TOKEN,
-            "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": PRIVATE_KEY,
-            "DIMM_JWT_PUBLIC_KEY": PUBLIC_KEY,
-            f"DIMM_{service.upper()}_MONGODB_DATABASE": self.database(service),
-        }
-        port = self.ports.setdefault(service, free_port())
-        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - kept open for the child
-        self.processes[service] = start_service(service, port=port, env=env, log=log)
-
-    def wait_ready(self, service: str) -> None:
-        wait_ready(self.url(service), service, process=self.processes[service])
-
-    def kill(self, service: str) -> None:
-        kill(self.processes[service])
-
-    def stop_all(self) -> None:
-        stop_all(self.processes.values())
 
 
 @pytest.fixture(scope="module")
