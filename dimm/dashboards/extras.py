@@ -236,7 +236,8 @@ def _watch_rows(scope: str) -> list[Row]:
                 ),
                 p.trend(
                     "Endpoints disabled",
-                    description="Webhook endpoints disabled per interval.",
+                    description="Webhook endpoints disabled per interval. Each one is a customer who no "
+                    "longer receives alerts by webhook until they re-enable the endpoint.",
                     expr=q.increase("dimm_webhook_endpoints_disabled_total", scope),
                     labels="",
                     unit="short",
