@@ -487,3 +487,88 @@ class TestDockerfileBuildsTheLockedPlatform:
         assert users[-1].split(":")[0] not in {"root", "0"}
         envs = " ".join(args for keyword, args in dockerfile_instructions() if keyword == "ENV")
         assert "DIMM_ENVIRONMENT=production" in envs
+
+
+# --- dashboards --------------------------------------------------------------------------------
+
+GRAFANA_DIR = ROOT / "deploy" / "grafana"
+GRAFANA_PROVISIONING = "/etc/grafana/provisioning"
+GRAFANA_DASHBOARDS = "/var/lib/grafana/dashboards"
+COMPOSE_DEFAULT = re.compile(r"\$\{(?P<name>\w+):-(?P<default>[^}]*)\}")
+
+
+def bind_mounts_of(name: str) -> dict[str, tuple[Path, str]]:
+    """Map each container path a service bind-mounts to (host path, options)."""
+    mounts = {}
+    for volume in compose_service(name).get("volumes", []):
+        source, target, *options = str(volume).split(":")
+        if source.startswith("."):
+            mounts[target] = ((ROOT / source).resolve(), ",".join(options))
+    return mounts
+
+
+def provisioning(kind: str, file_name: str) -> dict[str, Any]:
+    path = GRAFANA_DIR / "provisioning" / kind / file_name
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+class TestGrafanaShowsTheDashboards:
+    def test_it_runs_a_pinned_official_image_and_publishes_port_3000(self) -> None:
+        grafana = compose_service("grafana")
+        assert re.fullmatch(r"grafana/grafana:1[12]\.\d+\.\d+", str(grafana["image"])), grafana["image"]
+        assert any(str(p).split(":")[-2] == "3000" for p in grafana.get("ports", []))
+        assert grafana.get("restart") == "unless-stopped"
+
+    def test_it_mounts_the_provisioning_and_the_dashboards_read_only(self) -> None:
+        mounts = bind_mounts_of("grafana")
+        assert mounts[GRAFANA_PROVISIONING] == ((GRAFANA_DIR / "provisioning").resolve(), "ro")
+        assert mounts[GRAFANA_DASHBOARDS] == ((GRAFANA_DIR / "dashboards").resolve(), "ro")
+
+    def test_it_keeps_its_data_in_a_named_volume(self) -> None:
+        volumes = set(compose().get("volumes") or {})
+        mounts = [str(m).split(":") for m in compose_service("grafana").get("volumes", [])]
+        assert any(m[0] in volumes and m[1] == "/var/lib/grafana" for m in mounts)
+
+    def test_the_admin_password_comes_from_the_env_file_with_a_local_default(self) -> None:
+        password = environment_of("grafana")["GF_SECURITY_ADMIN_PASSWORD"]
+        match = COMPOSE_DEFAULT.fullmatch(password)
+        assert match, f"the admin password is not read from a variable: {password!r}"
+        assert match["default"], "no default password for a local run"
+        assert f"# {match['name']}=" in ENV_EXAMPLE.read_text(encoding="utf-8")
+
+    def test_anonymous_access_is_off_by_default_and_read_only(self) -> None:
+        env = environment_of("grafana")
+        enabled = env["GF_AUTH_ANONYMOUS_ENABLED"]
+        match = COMPOSE_DEFAULT.fullmatch(enabled)
+        assert (match["default"] if match else enabled).lower() == "false"
+        assert env.get("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer") == "Viewer"
+        assert env.get("GF_USERS_ALLOW_SIGN_UP") == "false"
+
+    def test_it_starts_after_prometheus_and_is_health_checked(self) -> None:
+        assert "prometheus" in depends_on_of("grafana")
+        assert ":3000/api/health" in healthcheck_command_of("grafana")
+
+    def test_the_home_dashboard_is_a_provisioned_file(self) -> None:
+        home = environment_of("grafana")["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+        assert home.startswith(GRAFANA_DASHBOARDS + "/")
+        assert (GRAFANA_DIR / "dashboards" / home.rsplit("/", 1)[1]).is_file()
+
+
+class TestGrafanaProvisioning:
+    def test_prometheus_is_the_default_data_source_with_a_fixed_uid(self) -> None:
+        (source,) = provisioning("datasources", "prometheus.yml")["datasources"]
+        assert (source["name"], source["uid"], source["type"]) == ("Prometheus", "prometheus", "prometheus")
+        assert source["isDefault"] is True
+
+    def test_the_data_source_is_the_compose_prometheus(self) -> None:
+        (source,) = provisioning("datasources", "prometheus.yml")["datasources"]
+        url = urlsplit(source["url"])
+        assert url.hostname == service_with_image("prom/prometheus")
+        assert any(str(p).split(":")[-1] == str(url.port) for p in compose_service("prometheus")["ports"])
+
+    def test_the_dashboards_provider_reads_the_mounted_directory(self) -> None:
+        (provider,) = provisioning("dashboards", "dimm.yml")["providers"]
+        assert provider["type"] == "file"
+        assert provider["options"]["path"] == GRAFANA_DASHBOARDS
+        assert list((GRAFANA_DIR / "dashboards").glob("*.json")), "no dashboard to provision"
