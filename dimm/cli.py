@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -132,10 +133,19 @@ def up(
     ] = DEFAULT_DATA_DIR,
     kafka_port: Annotated[int, typer.Option(help="Port of the embedded Tansu broker.")] = 19092,
     mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
+    monitoring: Annotated[
+        bool,
+        typer.Option(
+            "--monitoring",
+            help="Also run Prometheus (our alert rules), Alertmanager and the operator's alert sink "
+            "(`make monitoring` fetches the binaries).",
+        ),
+    ] = False,
 ) -> None:
     """Start the platform: embedded broker and database unless configured, then the four services."""
     configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
     stack = EmbeddedStack(data_dir=data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
+    exits = contextlib.ExitStack()
     try:
         if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = stack.start_kafka()
@@ -170,6 +180,8 @@ def up(
                 target=asyncio.run, args=(mail_sink.sink_forever(data_dir),), daemon=True
             ).start()
             typer.echo(f"  e-mails of the watch service: {data_dir / mail_sink.MAIL_DIR}/*.eml")
+        if monitoring:
+            _start_monitoring(exits, data_dir, host=host, port=port)
         if "secantus" in stack.processes and not demo_complete(data_dir):
             threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
         elif "secantus" in stack.processes:
@@ -179,7 +191,24 @@ def up(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
+        exits.close()
         stack.stop()
+
+
+def _start_monitoring(exits: contextlib.ExitStack, data_dir: Path, *, host: str, port: int) -> None:
+    """Start Prometheus, Alertmanager and the alert sink beside the platform, and print their URLs."""
+    from dimm.monitoring import local_monitoring
+    from dimm.platform import SERVICES
+
+    targets = {name: f"{host}:{port}" for name in SERVICES}
+    try:
+        urls = exits.enter_context(local_monitoring(data_dir, targets, host=host))
+    except (LookupError, RuntimeError, OSError) as exc:
+        typer.echo(f"  monitoring not started: {exc}", err=True)
+        return
+    typer.echo(f"  Prometheus   {urls.prometheus}/alerts  (rules of deploy/prometheus/rules)")
+    typer.echo(f"  Alertmanager {urls.alertmanager}")
+    typer.echo(f"  operator alerts {urls.sink}/  (and {data_dir / 'operator-alerts.jsonl'})")
 
 
 @app.command()

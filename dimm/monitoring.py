@@ -10,6 +10,7 @@ import contextlib
 import json
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -242,3 +243,50 @@ def firing_alerts(prometheus: str, *, timeout: float = 5.0) -> list[dict[str, An
     response.raise_for_status()
     alerts: list[dict[str, Any]] = response.json()["data"]["alerts"]
     return [alert for alert in alerts if alert.get("state") == "firing"]
+
+
+@contextlib.contextmanager
+def local_monitoring(
+    data_dir: Path,
+    targets: Mapping[str, str],
+    *,
+    prometheus_port: int = 9090,
+    alertmanager_port: int = 9093,
+    sink_port: int = 9095,
+    scrape_interval_seconds: float = 15.0,
+    host: str = "127.0.0.1",
+) -> Iterator[MonitoringUrls]:
+    """Run the alert sink, Alertmanager and Prometheus for `dimm up --monitoring`; yield their URLs.
+
+    Raise LookupError when a binary is missing (`make monitoring` fetches them). Everything listens
+    on `host` only and keeps its data under `data_dir/monitoring`.
+    """
+    from dimm.alert_sink import build_server
+
+    for tool in ("prometheus", "alertmanager"):
+        if find_tool(tool) is None:
+            raise LookupError(f"{tool} is not installed: `make monitoring` fetches it (Debian's package)")
+    work = data_dir / "monitoring"
+    with contextlib.ExitStack() as stack:
+        sink = build_server(host, sink_port, data_dir)
+        thread = threading.Thread(target=sink.run, name="alert-sink", daemon=True)
+        thread.start()
+        stack.callback(thread.join, 10)
+        stack.callback(setattr, sink, "should_exit", True)
+        sink_url = f"http://{host}:{sink_port}"
+        alertmanager = stack.enter_context(
+            running_alertmanager(
+                work / "alertmanager", port=alertmanager_port, sink_url=f"{sink_url}/alerts", host=host
+            )
+        )
+        prometheus = stack.enter_context(
+            running_prometheus(
+                work / "prometheus",
+                targets,
+                port=prometheus_port,
+                alertmanager=f"{host}:{alertmanager_port}",
+                scrape_interval_seconds=scrape_interval_seconds,
+                host=host,
+            )
+        )
+        yield MonitoringUrls(prometheus=prometheus, alertmanager=alertmanager, sink=sink_url)
