@@ -64,6 +64,13 @@ class LagMetrics:
             ["group", "topic", "partition"],
             registry=registry,
         )
+        self.committed = Gauge(
+            "dimm_consumer_committed_offset",
+            "The group's committed offset on a topic partition (-1: nothing committed): a partition "
+            "with lag whose offset does not move is stalled.",
+            ["group", "topic", "partition"],
+            registry=registry,
+        )
         self.measured = Gauge(
             "dimm_consumer_lag_measured_timestamp_seconds",
             "When the consumer lag was last measured (Unix time).",
@@ -81,6 +88,8 @@ class LagMetrics:
         """Set the gauge of every partition measured."""
         for row in measured:
             self.lag.labels(group, row.topic, str(row.partition)).set(row.lag)
+            committed = row.committed if row.committed is not None else -1
+            self.committed.labels(group, row.topic, str(row.partition)).set(committed)
         self.measured.labels(group).set(at)
 
 

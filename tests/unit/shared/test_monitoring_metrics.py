@@ -56,6 +56,7 @@ class TestLag:
         await monitor.measure_once()
         lag = {"group": "g", "topic": "t", "partition": "0"}
         assert _value(registry, "dimm_consumer_lag_records", lag) == 10
+        assert _value(registry, "dimm_consumer_committed_offset", lag) == 2
         with caplog.at_level(logging.WARNING, logger="shared.messaging.lag"):
             await monitor.measure_once()
             await monitor.measure_once()
