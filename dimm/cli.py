@@ -386,6 +386,26 @@ def bench_watch(
     run_watch_bench(rows=rows, scan_rows=scan_rows or rows, organisations=organisations, echo=typer.echo)
 
 
+@bench_app.command("alerts")
+def bench_alerts(
+    faults: Annotated[
+        str, typer.Option(help="Faults to inject, in order: poison, service, stalled, broker.")
+    ] = "poison,service,stalled,broker",
+    scrape_seconds: Annotated[
+        float, typer.Option(help="Prometheus' scrape and evaluation interval.", min=1.0, max=60.0)
+    ] = 5.0,
+) -> None:
+    """Inject faults and time the alert Prometheus fires for each (needs `make monitoring`)."""
+    from dimm.bench.alerts import run_alerts_bench
+
+    chosen = tuple(name.strip() for name in faults.split(",") if name.strip())
+    try:
+        run_alerts_bench(faults=chosen, scrape_seconds=scrape_seconds, echo=typer.echo)
+    except (LookupError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def main() -> None:
     """Run the command line."""
     app()
