@@ -118,6 +118,10 @@ class Platform:
     def wait_ready(self, service: str) -> None:
         wait_ready(f"http://127.0.0.1:{self.ports[service]}", service, process=self.processes[service])
 
+    def restart(self, service: str) -> None:
+        self.start(service)
+        self.wait_ready(service)
+
     def kill(self, service: str) -> None:
         process = self.processes[service]
         process.kill()
@@ -242,12 +246,12 @@ def inject(fault: str, platform: Platform, prometheus: str, echo: Echo) -> Detec
     with contextlib.ExitStack() as undo:
         if fault == "poison":
             started = time.monotonic()
-            poison = [(b"\x00 not a CloudEvent", [])]
+            poison: list[tuple[bytes, list[tuple[str, bytes]]]] = [(b"\x00 not a CloudEvent", [])]
             asyncio.run(_produce(platform.kafka, events_topic("assessment"), poison))
         elif fault == "service":
             started = time.monotonic()
             platform.kill("scoring")
-            undo.callback(lambda: (platform.start("scoring"), platform.wait_ready("scoring")))
+            undo.callback(platform.restart, "scoring")
         elif fault == "stalled":
             undo.enter_context(zombie_member(platform.kafka, STALLED_GROUP, (events_topic("assessment"),)))
             started = time.monotonic()
