@@ -153,8 +153,8 @@ def transactional(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
 class MemoryUnitOfWork(UnitOfWork):
     """In-memory unit of work for unit tests: committed events are kept in `events`."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, trace_context: Callable[[], TraceContext | None] = _untraced) -> None:
+        super().__init__(trace_context=trace_context)
         self.events: list[Recorded] = []
         self.commits = 0
         self._pending: list[Recorded] = []
