@@ -27,7 +27,7 @@ ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 SERVICE_NAMES = sorted(SERVICES)
 SERVICE_PORT = 8000
-INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus")
+INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus", "jaeger")
 
 LOCATION = re.compile(r"location\s+(?:(?P<modifier>=|\^~|~\*?)\s*)?(?P<path>[^\s{]+)\s*\{(?P<body>[^{}]*)\}")
 QUOTED_OR_COMMENT = re.compile(r"'[^']*'|\"[^\"]*\"|#[^\n]*")
@@ -358,6 +358,30 @@ class TestPrometheusScrapesEveryService:
     @pytest.mark.parametrize("name", SERVICE_NAMES)
     def test_the_scraped_path_is_one_the_service_serves(self, name: str) -> None:
         assert f"/{name}/metrics" in served_paths(name)
+
+
+# --- traces ------------------------------------------------------------------------------------
+
+
+class TestTracesGoToJaeger:
+    def test_jaeger_receives_otlp_and_publishes_only_its_ui(self) -> None:
+        service = compose_service("jaeger")
+        assert str(service["image"]).startswith("jaegertracing/")
+        published = [str(p).split(":")[0] for p in service.get("ports", [])]
+        assert published == ["16686"], "only the UI is published; OTLP stays on the compose network"
+        assert environment_of("jaeger").get("COLLECTOR_OTLP_ENABLED", "true") == "true"
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_service_exports_to_jaeger_over_otlp_http(self, name: str) -> None:
+        value = environment_of(name).get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+        default = re.fullmatch(r"\$\{OTEL_EXPORTER_OTLP_ENDPOINT:?-(?P<url>[^}]*)\}", value)
+        url = urlsplit(default["url"] if default else value)
+        assert (url.scheme, url.hostname, url.port) == ("http", "jaeger", 4318)
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_service_settings_accept_that_endpoint(self, name: str) -> None:
+        settings = SERVICES[name].settings(otel_exporter_otlp_endpoint="http://jaeger:4318")
+        assert settings.otel_exporter_otlp_endpoint == "http://jaeger:4318"
 
 
 # --- the image ---------------------------------------------------------------------------------
