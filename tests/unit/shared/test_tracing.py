@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -21,7 +21,7 @@ from shared.events.handling import WaitingFor
 from shared.events.trace_context import TraceContext
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.outbox import Outbox, OutboxRelay, outbox_document
-from shared.tracing import context_of, current_trace_context, processing
+from shared.tracing import configure_tracing, context_of, current_trace_context, processing
 from shared.unit_of_work import MemoryUnitOfWork
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -229,3 +229,72 @@ class TestRelay:
         assert (span.kind, span.name) == (SpanKind.PRODUCER, f"{ProbeRequested.event_type} publish")
         assert span.parent is not None
         assert f"{span.parent.span_id:016x}" == CARRIED.span_id
+
+
+class _Exporter:
+    """Stands for the OTLP exporter: remembers where it would send, sends nothing."""
+
+    endpoints: ClassVar[list[str | None]] = []
+
+    def __init__(self, endpoint: str | None = None) -> None:
+        self.endpoints.append(endpoint)
+
+    def export(self, spans: Any) -> Any:
+        return None
+
+    def shutdown(self) -> None:
+        return None
+
+
+class TestConfiguration:
+    @pytest.fixture
+    def installed(self, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+        """Capture what would become the process's provider, leaving the real global one alone."""
+        providers: list[Any] = []
+        monkeypatch.setattr("opentelemetry.trace.get_tracer_provider", lambda: (providers or [None])[-1])
+        monkeypatch.setattr("opentelemetry.trace.set_tracer_provider", providers.append)
+        monkeypatch.setattr(
+            "opentelemetry.exporter.otlp.proto.http.trace_exporter.OTLPSpanExporter", _Exporter
+        )
+        for name in ("OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+            monkeypatch.delenv(name, raising=False)
+        _Exporter.endpoints = []
+        yield providers
+        for provider in providers:
+            provider.shutdown()
+
+    def test_without_an_endpoint_spans_are_made_but_none_exported(self, installed: list[Any]) -> None:
+        provider = configure_tracing(service="scoring", otlp_endpoint=None)
+        assert installed == [provider]
+        assert provider is not None
+        assert provider.resource.attributes["service.name"] == "dimm-scoring"
+        assert _Exporter.endpoints == []
+
+    def test_an_endpoint_exports_to_its_traces_path(self, installed: list[Any]) -> None:
+        configure_tracing(service="scoring", otlp_endpoint="http://jaeger:4318/")
+        assert _Exporter.endpoints == ["http://jaeger:4318/v1/traces"]
+
+    def test_the_signal_specific_variable_wins(
+        self, installed: list[Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/custom")
+        configure_tracing(service="scoring", otlp_endpoint="http://jaeger:4318")
+        assert _Exporter.endpoints == ["http://collector:4318/custom"]
+
+    def test_one_provider_per_process(self, installed: list[Any]) -> None:
+        first = configure_tracing(service="platform", otlp_endpoint=None)
+        assert configure_tracing(service="scoring", otlp_endpoint=None) is first
+        assert len(installed) == 1
+
+    def test_the_standard_service_name_variable_wins(
+        self, installed: list[Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "dimm-eu-west")
+        provider = configure_tracing(service="scoring", otlp_endpoint=None)
+        assert provider is not None
+        assert provider.resource.attributes["service.name"] == "dimm-eu-west"
+
+    def test_the_sdk_can_be_switched_off(self, installed: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+        assert configure_tracing(service="scoring", otlp_endpoint=None) is None
+        assert installed == []
