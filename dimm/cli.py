@@ -165,7 +165,12 @@ def up(
             os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
         )
         from dimm.platform import SERVICES, build_platform
+        from shared.settings import ServiceSettings
+        from shared.tracing import configure_tracing
 
+        # One tracer provider for the four services of this process; set before their apps exist.
+        endpoint = ServiceSettings(service_name="platform").otel_exporter_otlp_endpoint
+        configure_tracing(service="platform", otlp_endpoint=endpoint)
         platform = build_platform()
         # FastStream installs its own log handler when imported: route its lines through ours again.
         configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.events.envelope import Event
+from shared.events.trace_context import TraceContext
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,8 @@ class Recorded:
 
     event: Event
     subject: str | None
+    #: The trace the event was staged in, set by the unit of work that collects it.
+    trace: TraceContext | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
+from shared.tracing import instrument_http
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -170,4 +171,5 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token
+    instrument_http(app, service=runtime.name, prefix=prefix)
     return app

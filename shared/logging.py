@@ -9,6 +9,8 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
+from opentelemetry import trace
+
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
@@ -50,6 +52,10 @@ class JsonFormatter(logging.Formatter):
         correlation_id = get_correlation_id()
         if correlation_id:
             entry["correlation_id"] = correlation_id
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            # The same ids as the trace backend shows, to go from a log line to its trace.
+            entry["trace_id"], entry["span_id"] = f"{span.trace_id:032x}", f"{span.span_id:016x}"
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)

@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 from shared.aggregate import Recorded
 from shared.messaging.outbox import Outbox
 from shared.mongo import Client, Database
+from shared.tracing import current_trace_context
 from shared.unit_of_work import UnitOfWork
 
 COMMIT_RETRY_SECONDS = 30.0
@@ -39,7 +40,7 @@ class MongoUnitOfWork(UnitOfWork):
     """A MongoDB transaction holding the repositories' writes and the outbox rows."""
 
     def __init__(self, storage: Storage) -> None:
-        super().__init__(on_commit=storage.on_commit)
+        super().__init__(on_commit=storage.on_commit, trace_context=current_trace_context)
         self.client = storage.client
         self.db = storage.db
         self._outbox = storage.outbox
@@ -55,7 +56,7 @@ class MongoUnitOfWork(UnitOfWork):
         await self._session.start_transaction()
 
     async def _write_events(self, events: Sequence[Recorded]) -> None:
-        await self._outbox.add_many([(r.event, r.subject) for r in events], session=self._session)
+        await self._outbox.stage(events, session=self._session)
 
     async def _commit(self) -> None:
         assert self._session is not None

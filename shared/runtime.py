@@ -28,6 +28,7 @@ from shared.messaging.topics import dead_letter_topic, events_topic, provision_t
 from shared.mongo import Client, Database, create_client, ping
 from shared.mongo_unit_of_work import Storage
 from shared.settings import ServiceSettings
+from shared.tracing import tracer
 from shared.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -208,6 +209,7 @@ class ServiceRuntime(Generic[U]):
             metrics=self.metrics,
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
+            tracer=tracer(self.name),
         )
         self._relay.start()
         if self._subscription is not None:
@@ -254,6 +256,7 @@ class ServiceRuntime(Generic[U]):
             sweep_lease=Lease(
                 self.db[LEASES_COLLECTION], PARKED_SWEEP_LEASE, ttl_seconds=settings.relay_lease_seconds
             ),
+            tracer=tracer(self.name),
         )
 
     async def stop(self) -> None:

@@ -10,13 +10,15 @@ from fastapi import FastAPI
 
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
 
 
 def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
-    """Configure logging and serve the app until interrupted."""
+    """Configure logging and tracing, and serve the app until interrupted."""
     configure_logging(service=settings.service_name, level=settings.log_level, json_lines=settings.log_json)
+    configure_tracing(service=settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

@@ -72,11 +72,24 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
     #: How long a dead replica's relay lease blocks the others: it is renewed every third of it.
     relay_lease_seconds: float = Field(10.0, ge=1.0, le=300.0)
+    #: Where traces go over OTLP/HTTP (base URL, e.g. http://jaeger:4318); none: nothing exported.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
 
     @field_validator("jwt_public_key", mode="before")
     @classmethod
     def _unescape_pem(cls, value: object) -> object:
         return unescape_pem(value)
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the OTLP endpoint must be an http:// or https:// URL")
+        return value.strip()
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:

@@ -16,11 +16,13 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
 from shared.aggregate import Aggregate, Recorded
 from shared.events.envelope import Event
+from shared.events.trace_context import TraceContext
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,22 @@ def _nothing() -> None:
     return None
 
 
+def _untraced() -> TraceContext | None:
+    return None
+
+
 class UnitOfWork(abc.ABC):
     """Repositories of one service plus the events to publish, committed as one."""
 
-    def __init__(self, *, on_commit: Callable[[], None] = _nothing) -> None:
+    def __init__(
+        self,
+        *,
+        on_commit: Callable[[], None] = _nothing,
+        trace_context: Callable[[], TraceContext | None] = _untraced,
+    ) -> None:
         self._on_commit = on_commit
+        # Read when an event is staged, not at commit: a consumer commits a batch of handlers at once.
+        self._trace_context = trace_context
         self._staged: list[Recorded] = []
         self._depth = 0
         self._committed = False
@@ -75,12 +88,13 @@ class UnitOfWork(abc.ABC):
 
     def emit(self, event: Event, *, subject: str | None) -> None:
         """Stage an outgoing event; it is written with the state at commit."""
-        self._staged.append(Recorded(event, subject))
+        self._staged.append(Recorded(event, subject, self._trace_context()))
 
     def collect(self, *aggregates: Aggregate) -> None:
         """Stage the events the aggregates recorded."""
+        trace = self._trace_context()
         for aggregate in aggregates:
-            self._staged.extend(aggregate.pull_events())
+            self._staged.extend(replace(r, trace=r.trace or trace) for r in aggregate.pull_events())
 
     async def commit(self) -> None:
         """Write the staged events and commit; the outermost commit wakes the relay."""
@@ -139,8 +153,8 @@ def transactional(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
 class MemoryUnitOfWork(UnitOfWork):
     """In-memory unit of work for unit tests: committed events are kept in `events`."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, trace_context: Callable[[], TraceContext | None] = _untraced) -> None:
+        super().__init__(trace_context=trace_context)
         self.events: list[Recorded] = []
         self.commits = 0
         self._pending: list[Recorded] = []

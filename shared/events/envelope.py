@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.events.trace_context import TraceContext
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 Headers = Sequence[tuple[str, bytes]]
@@ -38,6 +40,8 @@ class Envelope:
     data: dict[str, Any]
     subject: str | None = None
     correlation_id: str | None = None
+    #: The trace the event was staged in (CloudEvents distributed-tracing extension).
+    trace: TraceContext | None = None
 
     @property
     def dedupe_key(self) -> str:
@@ -46,7 +50,12 @@ class Envelope:
 
 
 def new_envelope(
-    event: Event, *, source: str, subject: str | None, correlation_id: str | None = None
+    event: Event,
+    *,
+    source: str,
+    subject: str | None,
+    correlation_id: str | None = None,
+    trace: TraceContext | None = None,
 ) -> Envelope:
     """Wrap a payload in a fresh envelope."""
     return Envelope(
@@ -57,6 +66,7 @@ def new_envelope(
         data=event.model_dump(mode="json"),
         subject=subject,
         correlation_id=correlation_id,
+        trace=trace,
     )
 
 
@@ -140,6 +150,23 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
+def _trace_headers(trace: TraceContext | None) -> list[tuple[str, bytes]]:
+    if trace is None:
+        return []
+    headers = [("ce_traceparent", trace.traceparent.encode())]
+    if trace.tracestate:
+        headers.append(("ce_tracestate", trace.tracestate.encode()))
+    return headers
+
+
+def _read_trace(headers: Headers) -> TraceContext | None:
+    """Read the trace headers tolerantly: unreadable ones are ignored, never an invalid event."""
+    try:
+        return TraceContext.read(_header(headers, "ce_traceparent"), _header(headers, "ce_tracestate"))
+    except UnicodeDecodeError:
+        return None
+
+
 def encode(envelope: Envelope) -> KafkaRecord:
     """Encode an envelope in CloudEvents Kafka binary mode."""
     headers = [
@@ -154,6 +181,7 @@ def encode(envelope: Envelope) -> KafkaRecord:
         headers.append(("ce_subject", envelope.subject.encode()))
     if envelope.correlation_id:
         headers.append(("ce_correlationid", envelope.correlation_id.encode()))
+    headers += _trace_headers(envelope.trace)
     value = json.dumps(envelope.data, ensure_ascii=False, separators=(",", ":")).encode()
     key = envelope.subject.encode() if envelope.subject is not None else None
     return KafkaRecord(key=key, value=value, headers=headers)
@@ -190,4 +218,5 @@ def decode(headers: Headers, value: bytes | None) -> Envelope:
         data=data,
         subject=_header(headers, "ce_subject"),
         correlation_id=_header(headers, "ce_correlationid"),
+        trace=_read_trace(headers),
     )

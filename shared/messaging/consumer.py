@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import Span, Tracer
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.events.envelope import Envelope, Event, EventRegistry, InvalidEvent, decode
@@ -22,6 +25,7 @@ from shared.messaging.resume import ParkingPolicy, Resumer
 from shared.messaging.subscription import Route, Subscription
 from shared.mongo import INFRASTRUCTURE_ERRORS, Database, ensure_index, utc_now
 from shared.mongo_unit_of_work import MongoUnitOfWork
+from shared.tracing import processing
 from shared.unit_of_work import UnitOfWork, transactional
 
 logger = logging.getLogger(__name__)
@@ -77,8 +81,10 @@ class IdempotentConsumer(Generic[U]):
         metrics: MessagingMetrics,
         parking: ParkingPolicy | None = None,
         sweep_lease: Lease | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._tracer = tracer or trace.get_tracer("dimm")
         self._processed = db[PROCESSED_COLLECTION]
         self.parked = ParkedEvents(db)
         self._registry = registry
@@ -197,10 +203,17 @@ class IdempotentConsumer(Generic[U]):
         route = self._route(delivery)
         token = set_correlation_id(delivery.envelope.correlation_id or delivery.envelope.id)
         try:
-            await route.handler(delivery.payload, uow)
+            # What the handler emits is staged under this span, so the next event carries it on.
+            with self._span(delivery):
+                await route.handler(delivery.payload, uow)
         finally:
             reset_correlation_id(token)
         return list(route.satisfies(delivery.payload)) if route.satisfies else []
+
+    def _span(self, delivery: Delivery) -> AbstractContextManager[Span]:
+        return processing(
+            self._tracer, delivery.envelope, topic=delivery.record.topic, group=self._dead_letters.group
+        )
 
     def _route(self, delivery: Delivery) -> Route[U]:
         route = self._subscription.route(delivery.envelope.type)
@@ -265,7 +278,9 @@ class IdempotentConsumer(Generic[U]):
             return
         token = set_correlation_id(delivery.envelope.correlation_id or delivery.envelope.id)
         try:
-            await self._run_give_up(hook, delivery.payload, error)
+            with self._span(delivery) as span:
+                span.set_attribute("dimm.give_up", True)
+                await self._run_give_up(hook, delivery.payload, error)
         finally:
             reset_correlation_id(token)
 

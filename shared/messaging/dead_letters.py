@@ -55,6 +55,11 @@ class DeadLetters:
         self.topic = topic
         self._group = group
 
+    @property
+    def group(self) -> str:
+        """Name the consumer group whose dead letters these are."""
+        return self._group
+
     async def send(self, record: ConsumedRecord, *, reason: str, error: str, attempts: int) -> None:
         """Publish the original record with the failure in headers and wait for the broker."""
         headers = [(k, v) for k, v in record.headers if not k.startswith("dlq_")]

@@ -17,12 +17,16 @@ from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
 from bson import ObjectId
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
 from pymongo import ASCENDING, DeleteOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shared.aggregate import Recorded
 from shared.background import Background
 from shared.events.envelope import Envelope, Event, encode, new_envelope
+from shared.events.trace_context import TraceContext
 from shared.lease import Lease
 from shared.logging import get_correlation_id
 from shared.messaging.metrics import MessagingMetrics
@@ -35,6 +39,7 @@ from shared.messaging.reconcile import (
     positions_to_state,
 )
 from shared.mongo import INFRASTRUCTURE_ERRORS
+from shared.tracing import current_trace_context, publishing
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,8 @@ def outbox_document(envelope: Envelope, topic: str) -> dict[str, Any]:
         "time": envelope.time,
         "subject": envelope.subject,
         "correlation_id": envelope.correlation_id,
+        "traceparent": envelope.trace.traceparent if envelope.trace else None,
+        "tracestate": envelope.trace.tracestate if envelope.trace else None,
         "data": envelope.data,
     }
 
@@ -76,6 +83,7 @@ def _from_document(doc: dict[str, Any]) -> Envelope:
         data=doc["data"],
         subject=doc.get("subject"),
         correlation_id=doc.get("correlation_id"),
+        trace=TraceContext.read(doc.get("traceparent"), doc.get("tracestate")),
     )
 
 
@@ -87,9 +95,15 @@ class Outbox:
         self.source = source
         self.topic = topic
 
-    def envelope(self, event: Event, *, subject: str | None) -> Envelope:
-        """Wrap an event with this service's source and the current correlation id."""
-        return new_envelope(event, source=self.source, subject=subject, correlation_id=get_correlation_id())
+    def envelope(self, event: Event, *, subject: str | None, trace: TraceContext | None = None) -> Envelope:
+        """Wrap an event with this service's source, the current correlation id and trace context."""
+        return new_envelope(
+            event,
+            source=self.source,
+            subject=subject,
+            correlation_id=get_correlation_id(),
+            trace=trace or current_trace_context(),
+        )
 
     async def add(self, event: Event, *, subject: str | None, session: AsyncClientSession | None) -> Envelope:
         """Stage one event in the caller's transaction."""
@@ -107,6 +121,14 @@ class Outbox:
                 [outbox_document(e, self.topic) for e in envelopes], session=session
             )
         return envelopes
+
+    async def stage(self, recorded: Sequence[Recorded], *, session: AsyncClientSession | None) -> None:
+        """Stage events a unit of work collected, each with the trace it was staged in."""
+        envelopes = [self.envelope(r.event, subject=r.subject, trace=r.trace) for r in recorded]
+        if envelopes:
+            await self._collection.insert_many(
+                [outbox_document(e, self.topic) for e in envelopes], session=session
+            )
 
     async def pending(self) -> int:
         """Count the events written but not yet published."""
@@ -134,8 +156,10 @@ class OutboxRelay:
         metrics: MessagingMetrics,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        tracer: Tracer | None = None,
     ) -> None:
         self._collection = collection
+        self._tracer = tracer or trace.get_tracer("dimm")
         self._sender = sender
         self._lease = lease
         self._scanner = scanner
@@ -193,13 +217,7 @@ class OutboxRelay:
         # Set before publishing: while the broker refuses, each retry shows the backlog growing older.
         oldest = _from_document(docs[0]).time
         self._metrics.outbox_oldest_seconds.set(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
-        futures = []
-        for doc in docs:
-            record = encode(_from_document(doc))
-            futures.append(
-                await self._sender.send(doc["topic"], record.value, key=record.key, headers=record.headers)
-            )
-        published: list[RecordPosition] = await asyncio.gather(*futures)
+        published = await self._send(docs)
         # Only now, with every record acknowledged: a crash before this line publishes again,
         # unless the next holder finds the batch past the recorded positions (reconcile).
         await self._collection.bulk_write([DeleteOne({"_id": doc["_id"]}) for doc in docs], ordered=False)
@@ -214,6 +232,32 @@ class OutboxRelay:
         else:
             self._metrics.outbox_pending.set(await self._collection.count_documents({}))
         return len(docs)
+
+    async def _send(self, docs: Sequence[dict[str, Any]]) -> list[RecordPosition]:
+        """Send a batch and wait for every acknowledgement, each traced event under a publish span."""
+        spans: list[Span] = []
+        futures = []
+        try:
+            for doc in docs:
+                envelope = _from_document(doc)
+                span = publishing(self._tracer, envelope, topic=doc["topic"])
+                if span is not None:
+                    spans.append(span)
+                record = encode(envelope)
+                futures.append(
+                    await self._sender.send(
+                        doc["topic"], record.value, key=record.key, headers=record.headers
+                    )
+                )
+            published: list[RecordPosition] = await asyncio.gather(*futures)
+        except BaseException as exc:
+            for span in spans:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                span.end()
+            raise
+        for span in spans:
+            span.end()
+        return published
 
     async def run(self) -> None:
         """Relay until cancelled; survive broker and database outages with a pause."""

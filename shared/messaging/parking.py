@@ -12,6 +12,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.events.envelope import Envelope
+from shared.events.trace_context import TraceContext
 from shared.mongo import Database, ensure_index
 
 PARKED_COLLECTION = "parked_events"
@@ -57,6 +58,8 @@ def _to_document(parked: Parked) -> dict[str, Any]:
             "time": e.time,
             "subject": e.subject,
             "correlation_id": e.correlation_id,
+            "traceparent": e.trace.traceparent if e.trace else None,
+            "tracestate": e.trace.tracestate if e.trace else None,
             "data": e.data,
         },
         "record": {
@@ -82,6 +85,7 @@ def _from_document(doc: dict[str, Any]) -> Parked:
             data=e["data"],
             subject=e.get("subject"),
             correlation_id=e.get("correlation_id"),
+            trace=TraceContext.read(e.get("traceparent"), e.get("tracestate")),
         ),
         record=StoredRecord(
             topic=r["topic"],

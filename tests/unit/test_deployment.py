@@ -28,7 +28,7 @@ ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 SERVICE_NAMES = sorted(SERVICES)
 SERVICE_PORT = 8000
-INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus", "alertmanager", "alert-sink")
+INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus", "alertmanager", "alert-sink", "jaeger")
 ALERT_SINK_PORT = 9095
 
 LOCATION = re.compile(r"location\s+(?:(?P<modifier>=|\^~|~\*?)\s*)?(?P<path>[^\s{]+)\s*\{(?P<body>[^{}]*)\}")
@@ -457,6 +457,30 @@ class TestTheAlertSinkRunsFromTheSharedImage:
     def test_its_token_is_optional_and_comes_from_the_env_file(self) -> None:
         token = environment_of("alert-sink").get("DIMM_ALERT_SINK_TOKEN", "")
         assert token == "${DIMM_ALERT_SINK_TOKEN:-}"
+
+
+# --- traces ------------------------------------------------------------------------------------
+
+
+class TestTracesGoToJaeger:
+    def test_jaeger_receives_otlp_and_publishes_only_its_ui(self) -> None:
+        service = compose_service("jaeger")
+        assert str(service["image"]).startswith("jaegertracing/")
+        published = [str(p).split(":")[0] for p in service.get("ports", [])]
+        assert published == ["16686"], "only the UI is published; OTLP stays on the compose network"
+        assert environment_of("jaeger").get("COLLECTOR_OTLP_ENABLED", "true") == "true"
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_service_exports_to_jaeger_over_otlp_http(self, name: str) -> None:
+        value = environment_of(name).get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+        default = re.fullmatch(r"\$\{OTEL_EXPORTER_OTLP_ENDPOINT:?-(?P<url>[^}]*)\}", value)
+        url = urlsplit(default["url"] if default else value)
+        assert (url.scheme, url.hostname, url.port) == ("http", "jaeger", 4318)
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_the_service_settings_accept_that_endpoint(self, name: str) -> None:
+        settings = SERVICES[name].settings(otel_exporter_otlp_endpoint="http://jaeger:4318")
+        assert settings.otel_exporter_otlp_endpoint == "http://jaeger:4318"
 
 
 # --- the image ---------------------------------------------------------------------------------

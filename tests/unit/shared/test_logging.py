@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from shared.logging import JsonFormatter, reset_correlation_id, set_correlation_id
 
 
@@ -28,3 +30,14 @@ class TestJsonFormatter:
         finally:
             reset_correlation_id(token)
         assert entry["correlation_id"] == "corr-9"
+
+    def test_a_line_logged_under_a_span_names_its_trace(self) -> None:
+        with TracerProvider().get_tracer("dimm.test").start_as_current_span("work") as span:
+            entry = json.loads(JsonFormatter("scoring").format(_record("x")))
+        context = span.get_span_context()
+        assert entry["trace_id"] == f"{context.trace_id:032x}"
+        assert entry["span_id"] == f"{context.span_id:016x}"
+
+    def test_a_line_logged_outside_any_span_names_no_trace(self) -> None:
+        entry = json.loads(JsonFormatter("scoring").format(_record("x")))
+        assert "trace_id" not in entry

@@ -100,3 +100,22 @@ class TestSigningKey:
     def test_a_signing_key_that_is_not_ed25519_pem_is_refused(self) -> None:
         with pytest.raises(ValidationError, match="not an Ed25519 private key"):
             AssessmentSettings(environment="test", admin_token=STRONG, jwt_private_key="-----BEGIN nonsense")
+
+
+class TestTraceExport:
+    def test_nothing_is_exported_by_default(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+        assert ScoringSettings().otel_exporter_otlp_endpoint is None
+
+    def test_the_standard_variable_switches_it_on(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318")
+        assert ScoringSettings().otel_exporter_otlp_endpoint == "http://jaeger:4318"
+
+    def test_an_empty_value_switches_it_off(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+        assert ScoringSettings().otel_exporter_otlp_endpoint is None
+
+    def test_an_endpoint_that_is_not_http_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "jaeger:4317")
+        with pytest.raises(ValidationError, match="OTLP endpoint"):
+            ScoringSettings()
