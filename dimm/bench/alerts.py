@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from dimm.embedded import EmbeddedStack, free_port, start_service, stop_process, wait_ready
@@ -145,6 +146,19 @@ class Platform:
 
 def _key(alert: dict[str, Any]) -> str:
     return json.dumps(alert["labels"], sort_keys=True)
+
+
+def wait_until_scraped(prometheus: str, targets: int, *, timeout: float) -> None:
+    """Wait until Prometheus has scraped every service successfully."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": "sum(up)"}, timeout=5).json()
+            results = answer["data"]["result"]
+            if results and float(results[0]["value"][1]) >= targets:
+                return
+        time.sleep(0.25)
+    raise RuntimeError(f"Prometheus did not scrape the {targets} services within {timeout:.0f} s")
 
 
 def wait_for_alert(
@@ -319,7 +333,8 @@ def run_alerts_bench(*, faults: tuple[str, ...], scrape_seconds: float, echo: Ec
                 port=free_port(),
                 scrape_interval_seconds=scrape_seconds,
             ) as prometheus:
-                time.sleep(3 * scrape_seconds)  # every target scraped, every rule evaluated
+                wait_until_scraped(prometheus, len(SERVICES), timeout=60)
+                time.sleep(2 * scrape_seconds)  # every counter seen at 0 before a fault moves it
                 detections = [inject(fault, platform, prometheus, echo) for fault in faults]
         finally:
             platform.stop()
