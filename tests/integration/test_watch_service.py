@@ -374,7 +374,7 @@ class TestMetrics:
         assert samples['dimm_webhook_attempts_total{outcome="gone"}'] == 0  # present before any
         assert samples['dimm_emails_total{outcome="sent"}'] >= 1
         assert samples['dimm_scheduler_job_last_success_timestamp_seconds{task="watch-work"}'] > 0
-        assert samples['dimm_scheduler_job_runs_total{task="watch-daily",outcome="failed"}'] == 0
+        assert samples['dimm_scheduler_job_runs_total{outcome="failed",task="watch-daily"}'] == 0
 
 
 class TestLaterDiagnosticsAndErasure:
