@@ -234,6 +234,51 @@ def serve(
 
 
 @app.command()
+def replay(
+    since: Annotated[str, typer.Option(help="A duration back from now (30m, 2h, 7d) or an ISO 8601 time.")],
+    service: Annotated[
+        list[str] | None, typer.Option(help="Only this service (repeatable; default: all four).")
+    ] = None,
+    event_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Only events of this type (repeatable).")
+    ] = None,
+    mongodb_url: Annotated[
+        str | None, typer.Option(help="The services' MongoDB (default: MONGODB_URL, else the embedded one).")
+    ] = None,
+    mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
+) -> None:
+    """Publish again the events the services published since a moment (kept in their outboxes)."""
+    from dimm.platform import SERVICES
+    from dimm.replay import parse_since
+    from dimm.replay import replay as replay_outboxes
+
+    chosen = service or list(SERVICES)
+    unknown = sorted(set(chosen) - set(SERVICES))
+    if unknown:
+        typer.echo(
+            f"error: unknown service {', '.join(unknown)}; choose from {', '.join(SERVICES)}", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        moment = parse_since(since)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    url = (
+        mongodb_url
+        or os.environ.get("MONGODB_URL")
+        or f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true"
+    )
+    databases = {name: SERVICES[name].settings().mongodb_database for name in chosen}
+    counts = asyncio.run(replay_outboxes(url, databases, since=moment, types=event_type or ()))
+    for name, count in counts.items():
+        typer.echo(
+            f"  {name:<11} {count} events to publish again (since {moment.isoformat(timespec='seconds')})"
+        )
+    typer.echo("  each service's relay sends them in their original order; consumers skip what they have.")
+
+
+@app.command()
 def doctor(
     url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
     token: Annotated[

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -17,10 +18,18 @@ from shared.events.contracts import build_registry
 from shared.events.envelope import Event, EventRegistry
 from shared.lease import LEASES_COLLECTION, Lease
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
+from shared.messaging.guard import TopicGuard
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
 from shared.messaging.lag import KafkaLagReader, LagMetrics, LagMonitor
 from shared.messaging.metrics import MessagingMetrics
-from shared.messaging.outbox import OUTBOX_COLLECTION, RELAY_LEASE, Outbox, OutboxRelay
+from shared.messaging.outbox import (
+    OUTBOX_COLLECTION,
+    RELAY_LEASE,
+    Outbox,
+    OutboxRelay,
+    ensure_outbox_indexes,
+    replay_outbox,
+)
 from shared.messaging.reconcile import KafkaScanner
 from shared.messaging.resume import ParkingPolicy
 from shared.messaging.subscription import Subscription
@@ -87,9 +96,11 @@ class ServiceRuntime(Generic[U]):
         self._relay: OutboxRelay | None = None
         self._consumer: IdempotentConsumer[U] | None = None
         self._lag: LagMonitor | None = None
+        self._guard: TopicGuard | None = None
+        self._subscriber: Any = None
         self._declare_publishers(publishes)
         if subscription is not None:
-            subscribe(
+            self._subscriber = subscribe(
                 self.broker,
                 topics=subscription.topics,
                 group_id=settings.consumer_group,
@@ -189,6 +200,9 @@ class ServiceRuntime(Generic[U]):
         )
         if self._index_setup is not None:
             await self._index_setup(self.db)
+        await ensure_outbox_indexes(
+            self.db[OUTBOX_COLLECTION], retention_seconds=settings.outbox_retention_hours * 3600
+        )
         specs = service_topics(
             self.name, partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours
         )
@@ -217,6 +231,13 @@ class ServiceRuntime(Generic[U]):
             await self._consumer.ensure_indexes()
             self._consumer.resumer.start()
         await self.broker.start()
+        self._guard = TopicGuard(
+            settings.kafka_bootstrap_servers,
+            specs,
+            interval_seconds=settings.topic_check_seconds,
+            on_lost=self._replay_lost,
+        )
+        self._guard.start()
         if self._subscription is not None and self.lag_metrics is not None:
             self._lag = LagMonitor(
                 KafkaLagReader(
@@ -264,6 +285,9 @@ class ServiceRuntime(Generic[U]):
         if self._lag is not None:
             await self._lag.stop()
             self._lag = None
+        if self._guard is not None:
+            await self._guard.stop()
+            self._guard = None
         await self.broker.stop()
         if self._consumer is not None:
             await self._consumer.resumer.stop()
@@ -285,11 +309,35 @@ class ServiceRuntime(Generic[U]):
         finally:
             await self.stop()
 
+    async def _replay_lost(self, topics: list[str]) -> None:
+        """Publish again what this service published in the replay window: the broker lost it."""
+        since = datetime.now(UTC) - timedelta(minutes=self.settings.outbox_replay_window_minutes)
+        count = await replay_outbox(self.db[OUTBOX_COLLECTION], since=since)
+        logger.warning(
+            "%s replays %d events published since %s (the broker lost %s)",
+            self.name,
+            count,
+            since.isoformat(timespec="seconds"),
+            ", ".join(topics),
+        )
+        self.events_committed()
+
+    def _consuming(self) -> bool:
+        """Tell whether the consumer holds partitions (a service that consumes nothing is fine)."""
+        if self._subscription is None:
+            return True
+        consumer = getattr(self._subscriber, "consumer", None)
+        try:
+            return consumer is not None and bool(consumer.assignment())
+        except Exception:
+            return False
+
     async def readiness(self) -> dict[str, bool]:
-        """Tell whether the database and the broker answer."""
+        """Tell whether MongoDB and Kafka answer, the topics exist and the consumer holds partitions."""
         mongo_ok = self._client is not None and await ping(self._client)
         try:
             kafka_ok = bool(await self.broker.ping(timeout=2.0))
         except Exception:
             kafka_ok = False
-        return {"mongodb": mongo_ok, "kafka": kafka_ok}
+        topics_ok = self._guard is not None and self._guard.ok
+        return {"mongodb": mongo_ok, "kafka": kafka_ok, "topics": topics_ok, "consumer": self._consuming()}

@@ -68,6 +68,12 @@ class ServiceSettings(BaseSettings):
     consumer_park_sweep_seconds: float = Field(5.0, gt=0.0, le=600.0)
     # How often the consumer group's lag is measured for /metrics (one scrape interval is plenty).
     consumer_lag_interval_seconds: float = Field(15.0, gt=0.0, le=600.0)
+    # Published events stay in the outbox this long, for `dimm replay` and for the replay after a
+    # broker that lost its topics; that replay re-sends what was published in the last window.
+    outbox_retention_hours: int = Field(168, ge=1, le=24 * 90)
+    outbox_replay_window_minutes: int = Field(60, ge=1, le=24 * 60 * 7)
+    # How often the service checks that its topics exist on the broker (and provisions them).
+    topic_check_seconds: float = Field(10.0, gt=0.0, le=600.0)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_poll_seconds: float = Field(0.2, gt=0.0, le=10.0)
     #: How long a dead replica's relay lease blocks the others: it is renewed every third of it.

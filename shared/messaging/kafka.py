@@ -9,6 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.protocol import metadata as _metadata
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -20,6 +21,33 @@ from shared.mongo import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
 
+
+def _never_create_topics_by_asking() -> None:
+    """Make every aiokafka metadata request say `allow_auto_topic_creation=false`.
+
+    A broker that lost its topics (the embedded Tansu keeps them in memory) would otherwise
+    re-create each one the moment a consumer or producer asks for it, with the broker's default
+    partition count and no dead-letter topic. Topics are provisioned by the services, with their
+    partitions (`shared.messaging.topics`); until then a send fails and is retried.
+    """
+    original = _metadata.MetadataRequest.__init__
+    if getattr(original, "_dimm_no_auto_create", False):
+        return
+
+    def init(
+        self: Any, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = False
+    ) -> None:
+        original(self, topics, allow_auto_topic_creation)
+
+    init._dimm_no_auto_create = True  # type: ignore[attr-defined]
+    _metadata.MetadataRequest.__init__ = init
+
+
+_never_create_topics_by_asking()
+
+#: Consumers look for partitions (and topics re-provisioned after a broker lost them) this often.
+METADATA_MAX_AGE_MS = 10_000
+
 _INFRA_PAUSE_MAX_SECONDS = 30.0
 _PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, KafkaError)
 
@@ -30,6 +58,9 @@ def build_broker(bootstrap_servers: str, *, service: str, registry: CollectorReg
         bootstrap_servers,
         client_id=f"dimm-{service}",
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
+        # Topics are provisioned by the services with their partitions, never on a subscriber's start.
+        allow_auto_create_topics=False,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         logger=logging.getLogger(f"faststream.{service}"),
         # FastStream logs every message received and processed: debug detail, not operations news.
         log_level=logging.DEBUG,
@@ -50,6 +81,7 @@ class KafkaSender:
             max_batch_size=256 * 1024,
             # Model documents travel whole (a few hundred kB of JSON): compressed, well under 1 MB.
             compression_type="gzip",
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
 
     async def start(self) -> None:
@@ -81,10 +113,10 @@ def subscribe(
     batch_size: int,
     consumer: Callable[[], IdempotentConsumer[Any]],
     description: str,
-) -> None:
-    """Register the batched, manually acknowledged subscriber of a service's consumer group."""
+) -> Any:
+    """Register the batched, manually acknowledged subscriber of a service's consumer group; return it."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=group_id,
         batch=True,
@@ -96,6 +128,7 @@ def subscribe(
         title=f"{group_id}:consume",
         description=description,
     )
+
     async def on_batch(body: Any, message: KafkaMessage) -> None:
         records = message.raw_message
         batch = records if isinstance(records, tuple | list) else (records,)
@@ -113,3 +146,6 @@ def subscribe(
                 await message.nack()
                 raise
         await message.ack()
+
+    subscriber(on_batch)
+    return subscriber

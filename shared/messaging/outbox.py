@@ -1,9 +1,12 @@
 """Transactional outbox: events are written with the state change, then relayed to Kafka.
 
-The outbox holds only events not yet published: once the broker has acknowledged a batch,
-the relay removes it. Removing costs the database half of what flagging each row would,
-and Kafka's own retention keeps what was published. Replicas of a service share one outbox;
-the one holding the `outbox-relay` lease publishes it.
+A row is pending until the broker has acknowledged it; the relay then marks it published
+(`published_at`) and keeps it for a retention window (a TTL index forgets it after), so what
+was published can be published again — `dimm replay --since …`, or by the service itself when
+the broker comes back without the topics it had (the embedded broker keeps them in memory).
+Consumers are idempotent: a replayed event they have handled is a duplicate, never a second
+effect. Replicas of a service share one outbox; the one holding the `outbox-relay` lease
+publishes it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from aiokafka.errors import KafkaError
 from bson import ObjectId
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
-from pymongo import ASCENDING, DeleteOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -38,13 +41,38 @@ from shared.messaging.reconcile import (
     positions_from_state,
     positions_to_state,
 )
-from shared.mongo import INFRASTRUCTURE_ERRORS
+from shared.mongo import INFRASTRUCTURE_ERRORS, ensure_index
 from shared.tracing import current_trace_context, publishing
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_COLLECTION = "outbox"
 RELAY_LEASE = "outbox-relay"
+#: The rows the relay has still to publish (`published_at` missing or null).
+PENDING: dict[str, Any] = {"published_at": None}
+
+
+async def ensure_outbox_indexes(
+    collection: AsyncCollection[dict[str, Any]], *, retention_seconds: int
+) -> None:
+    """Find pending rows fast, and forget published ones after the retention window."""
+    await ensure_index(collection, "published_at", expireAfterSeconds=retention_seconds)
+
+
+async def replay_outbox(
+    collection: AsyncCollection[dict[str, Any]], *, since: datetime, types: Sequence[str] = ()
+) -> int:
+    """Make the rows published since `since` (of `types`, if given) pending again; return how many.
+
+    The relay then publishes them again, in their original order, with their original ids.
+    """
+    selector: dict[str, Any] = {"published_at": {"$gte": since}}
+    if types:
+        selector["type"] = {"$in": list(types)}
+    result = await collection.update_many(selector, {"$set": {"published_at": None}})
+    return result.modified_count
+
+
 _RELAY_PAUSES: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, KafkaError, OSError)
 
 
@@ -132,16 +160,16 @@ class Outbox:
 
     async def pending(self) -> int:
         """Count the events written but not yet published."""
-        return await self._collection.count_documents({})
+        return await self._collection.count_documents(PENDING)
 
 
 class OutboxRelay:
-    """Publish staged events in order, in batches, while holding the relay lease; then remove them.
+    """Publish staged events in order, in batches, while holding the relay lease; then mark them.
 
     One relay of a service publishes at a time: the holder of its lease. After each acknowledged
     batch it records the positions reached in the lease, with a write that only the holder can
-    make; a relay that takes the lease over first removes what the previous holder published but
-    did not remove (see `shared.messaging.reconcile`).
+    make; a relay that takes the lease over first marks what the previous holder published but
+    did not mark (see `shared.messaging.reconcile`).
     """
 
     def __init__(
@@ -188,7 +216,7 @@ class OutboxRelay:
         return await self._publish_batch()
 
     async def _reconcile(self) -> None:
-        """Remove the events the previous holder published but did not remove; record the ends."""
+        """Mark the events the previous holder published but did not mark; record the ends."""
         term = self._lease.term
         found, ends = await self._scanner.scan(
             positions_from_state(self._lease.state),
@@ -197,20 +225,26 @@ class OutboxRelay:
             # The previous holder published at most one batch past its recorded positions.
             limit=2 * self._batch_size,
         )
-        removed = 0
+        marked_count = 0
         if found:
-            removed = (await self._collection.delete_many({"event_id": {"$in": sorted(found)}})).deleted_count
+            marked = await self._collection.update_many(
+                {"event_id": {"$in": sorted(found)}, **PENDING},
+                {"$set": {"published_at": datetime.now(UTC)}},
+            )
+            marked_count = marked.modified_count
         logger.info(
             "outbox relay took over: %d events found published past the recorded positions, "
-            "%d of them still in the outbox and removed",
+            "%d of them still pending and marked published",
             len(found),
-            removed,
+            marked_count,
         )
         if await self._lease.renew(state=positions_to_state(ends)):
             self._positions, self._reconciled_term = ends, term
 
     async def _publish_batch(self) -> int:
-        docs = await self._collection.find().sort("_id", ASCENDING).limit(self._batch_size).to_list(None)
+        docs = (
+            await self._collection.find(PENDING).sort("_id", ASCENDING).limit(self._batch_size).to_list(None)
+        )
         if not docs:
             self._metrics.outbox_oldest_seconds.set(0)
             return 0
@@ -220,7 +254,9 @@ class OutboxRelay:
         published = await self._send(docs)
         # Only now, with every record acknowledged: a crash before this line publishes again,
         # unless the next holder finds the batch past the recorded positions (reconcile).
-        await self._collection.bulk_write([DeleteOne({"_id": doc["_id"]}) for doc in docs], ordered=False)
+        await self._collection.update_many(
+            {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$set": {"published_at": datetime.now(UTC)}}
+        )
         self._metrics.relay_published.inc(len(docs))
         positions = advance(self._positions, published)
         if not await self._lease.renew(state=positions_to_state(positions)):
@@ -230,7 +266,7 @@ class OutboxRelay:
         if len(docs) < self._batch_size:
             self._metrics.outbox_pending.set(0)
         else:
-            self._metrics.outbox_pending.set(await self._collection.count_documents({}))
+            self._metrics.outbox_pending.set(await self._collection.count_documents(PENDING))
         return len(docs)
 
     async def _send(self, docs: Sequence[dict[str, Any]]) -> list[RecordPosition]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -18,10 +19,16 @@ class TestOperations:
     async def test_liveness_answers(self, http: httpx.AsyncClient) -> None:
         assert (await http.get("/assessment/healthz")).json() == {"status": "ok", "service": "assessment"}
 
-    async def test_readiness_checks_mongo_and_kafka(self, http: httpx.AsyncClient) -> None:
-        response = await http.get("/assessment/readyz")
-        assert response.status_code == 200
-        assert response.json()["checks"] == {"mongodb": True, "kafka": True}
+    async def test_readiness_checks_mongo_kafka_topics_and_the_consumer_s_partitions(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        deadline = asyncio.get_running_loop().time() + 30
+        while (response := await http.get("/assessment/readyz")).status_code != 200:
+            # Joining the consumer group takes a few seconds: not ready until it holds partitions.
+            assert response.status_code == 503
+            assert asyncio.get_running_loop().time() < deadline, response.json()
+            await asyncio.sleep(0.2)
+        assert response.json()["checks"] == {"mongodb": True, "kafka": True, "topics": True, "consumer": True}
 
     async def test_metrics_are_prometheus_text(self, http: httpx.AsyncClient) -> None:
         response = await http.get("/assessment/metrics")

@@ -55,7 +55,7 @@ class TestExported:
         up = {
             dict(labels)["dependency"]: value for labels, value in named(found, "dimm_dependency_up").items()
         }
-        assert up == {"mongodb": 1.0, "kafka": 1.0}
+        assert up == {"mongodb": 1.0, "kafka": 1.0, "topics": 1.0, "consumer": 1.0}
         # Requests are counted by route template, never by the ids in the path.
         routes = {dict(labels)["route"] for labels in named(found, "dimm_http_requests_total")}
         assert f"{V1}/diagnostics/{{diagnostic_id}}" in routes

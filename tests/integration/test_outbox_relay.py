@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from shared.events.envelope import Envelope, Event, encode
 from shared.lease import LEASES_COLLECTION, Lease
 from shared.messaging.kafka import KafkaSender
 from shared.messaging.metrics import MessagingMetrics
-from shared.messaging.outbox import OUTBOX_COLLECTION, RELAY_LEASE, Outbox, OutboxRelay
+from shared.messaging.outbox import OUTBOX_COLLECTION, RELAY_LEASE, Outbox, OutboxRelay, replay_outbox
 from shared.messaging.reconcile import KafkaScanner, positions_from_state, positions_to_state
 from shared.messaging.topics import TopicSpec, provision_topics
 from shared.mongo import Client, create_client, in_transaction
@@ -351,3 +351,30 @@ class TestScanner:
         found, _ = await scanner.scan({}, topics=(replicas.topic,), source="/dimm/someone-else", limit=100)
 
         assert found == set()
+
+
+class TestRetentionAndReplay:
+    async def test_published_rows_are_kept_and_a_replay_publishes_them_again_with_their_ids(
+        self, replicas: Replicas
+    ) -> None:
+        relay = await replicas.relay(replicas.lease())
+        before = datetime.now(UTC) - timedelta(seconds=1)
+        staged = [e.id for e in await replicas.stage(0, 30)]
+        relay.start()
+        try:
+            await eventually(replicas.drained)
+            kept = await replicas.db[OUTBOX_COLLECTION].count_documents({"published_at": {"$ne": None}})
+            assert kept == 30  # published, marked, kept for the retention window
+            assert await replay_outbox(replicas.db[OUTBOX_COLLECTION], since=before) == 30
+            relay.notify()
+            await eventually(replicas.drained)
+
+            async def twice() -> bool:
+                seen = await replicas.published_ids()
+                return all(seen[event_id] == 2 for event_id in staged)
+
+            await eventually(twice)
+            # Rows published before the moment asked for stay as they are.
+            assert await replay_outbox(replicas.db[OUTBOX_COLLECTION], since=datetime.now(UTC)) == 0
+        finally:
+            await relay.stop()

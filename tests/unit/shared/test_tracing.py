@@ -157,12 +157,12 @@ class TestConsumerSpan:
 
 
 class _Rows:
-    """The outbox collection as the relay reads it: find, sort, limit, to_list; then removal."""
+    """The outbox collection as the relay reads it: find, sort, limit, to_list; then marking."""
 
     def __init__(self, docs: list[dict[str, Any]]) -> None:
         self.docs = docs
 
-    def find(self) -> _Rows:
+    def find(self, _: Any = None) -> _Rows:
         return self
 
     def sort(self, *_: Any) -> _Rows:
@@ -174,8 +174,8 @@ class _Rows:
     async def to_list(self, _: Any) -> list[dict[str, Any]]:
         return list(self.docs)
 
-    async def bulk_write(self, requests: list[Any], ordered: bool) -> None:
-        self.docs = []
+    async def update_many(self, selector: Any, update: Any) -> None:
+        self.docs = []  # marked published: no longer pending
 
     async def count_documents(self, _: Any) -> int:
         return len(self.docs)

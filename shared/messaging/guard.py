@@ -1,0 +1,98 @@
+"""Keep a service's topics on the broker: provision what is missing, replay what the broker lost.
+
+A broker can come back without the topics it had (the embedded Tansu keeps them in memory; a
+cluster rebuilt from scratch). Every interval the guard provisions the service's topics that are
+missing, with their partitions and dead-letter topics. When topics it had seen exist are gone,
+the events the service published lately may be gone with them: the guard makes the outbox rows
+published in the replay window pending again, so the relay sends them once more (consumers are
+idempotent). Readiness reads `ok`: false until the topics exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from shared.messaging.topics import TopicSpec, provision_topics
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two warnings about a broker that does not answer (the count says how many).
+_WARN_EVERY_SECONDS = 300.0
+
+Provision = Callable[[str, Sequence[TopicSpec]], list[str]]
+
+
+class TopicGuard:
+    """Provision missing topics every interval; call `on_lost` when topics seen before vanished."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        specs: Sequence[TopicSpec],
+        *,
+        interval_seconds: float,
+        on_lost: Callable[[list[str]], Awaitable[None]],
+        provision: Provision | None = None,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._specs = tuple(specs)
+        self._interval = interval_seconds
+        self._on_lost = on_lost
+        self._provision = provision or (lambda servers, specs: provision_topics(servers, specs))
+        self._seen = False
+        self._lost: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+        self._last_warning = float("-inf")
+        self.ok = False
+
+    async def check_once(self) -> list[str]:
+        """Provision what is missing; return the topics created (and replay if they were lost)."""
+        try:
+            created = await asyncio.to_thread(self._provision, self._bootstrap, self._specs)
+        except Exception as exc:
+            self.ok = False
+            self._failures += 1
+            now = time.monotonic()
+            if now - self._last_warning >= _WARN_EVERY_SECONDS:
+                logger.warning(
+                    "topics not checked (%d failures since the last warning): %s",
+                    self._failures,
+                    exc or type(exc).__name__,
+                )
+                self._last_warning, self._failures = now, 0
+            return []
+        if created and self._seen:
+            logger.warning("the broker lost topics %s: provisioned again", sorted(created))
+            self._lost = sorted(created)
+        self._seen, self.ok = True, True
+        if self._lost:
+            try:
+                await self._on_lost(self._lost)
+            except Exception:
+                logger.exception("replay after the broker lost its topics failed; retried next check")
+            else:
+                self._lost = []
+        return created
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.check_once()
+
+    def start(self) -> None:
+        """Check in the background (the first check is the service's start-up provisioning)."""
+        self._seen = self.ok = True
+        self._task = asyncio.create_task(self._run(), name="topic-guard")
+
+    async def stop(self) -> None:
+        """Stop checking."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
