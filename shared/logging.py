@@ -6,6 +6,7 @@ import contextvars
 import json
 import logging
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -61,6 +62,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+#: Loggers whose repeated lines (a broker away: one per reconnection attempt) are summarised.
+REPEATING = ("aiokafka", "kafka", "faststream", "pymongo", "shared.messaging")
+
+
+class RepeatSummary(logging.Filter):
+    """Let one line of a kind through per interval; the next one says how many were held back.
+
+    A kind is the logger and the message's template (not its arguments), so "connection to
+    127.0.0.1:9092 refused" said a thousand times a minute becomes one line a minute with a count.
+    """
+
+    def __init__(self, *, interval_seconds: float = 60.0, prefixes: tuple[str, ...] = REPEATING) -> None:
+        super().__init__()
+        self._interval = interval_seconds
+        self._prefixes = prefixes
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not record.name.startswith(self._prefixes):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        if now - self._last.get(key, float("-inf")) < self._interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last {self._interval:.0f} s)"
+        return True
+
+
 def configure_logging(*, service: str, level: str = "INFO", json_lines: bool = True) -> None:
     """Configure the root logger once for the process."""
     handler = logging.StreamHandler(sys.stderr)
@@ -68,6 +102,7 @@ def configure_logging(*, service: str, level: str = "INFO", json_lines: bool = T
         handler.setFormatter(JsonFormatter(service))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RepeatSummary())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from services.assessment.bootstrap import bootstrap, on_start
 from services.assessment.entrypoints import accounts, catalogue, diagnostics, http, organisations
-from services.assessment.entrypoints.schedule import start_probe_schedule
+from services.assessment.entrypoints.schedule import start_schedule
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
 from shared.scheduling import LeasedScheduler
@@ -19,11 +21,14 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
 
     async def start() -> None:
         await on_start(deps)
-        schedule = start_probe_schedule(
-            deps.runtime, every_seconds=settings.probe_interval_seconds, metrics=deps.scheduler_metrics
+        schedules.append(
+            await start_schedule(
+                deps.runtime,
+                probe_every_seconds=settings.probe_interval_seconds,
+                resend_after=timedelta(minutes=settings.resend_unscored_after_minutes),
+                metrics=deps.scheduler_metrics,
+            )
         )
-        if schedule is not None:
-            schedules.append(schedule)
 
     async def stop() -> None:
         while schedules:

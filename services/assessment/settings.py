@@ -23,6 +23,9 @@ class AssessmentSettings(ServiceSettings):
     # flowing even when nobody calls; probes are forgotten after the retention.
     probe_interval_seconds: float = Field(60.0, ge=0.0, le=3600.0)
     probe_retention_days: int = Field(7, ge=1, le=365)
+    # A diagnostic submitted but not scored after this long has its submitted event sent again
+    # (same id: scoring skips it if it had it), then again each time the same delay passes.
+    resend_unscored_after_minutes: int = Field(10, ge=1, le=24 * 60)
     jwt_private_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("jwt_private_key", "DIMM_ASSESSMENT_JWT_PRIVATE_KEY")
     )

@@ -59,6 +59,20 @@ async def ensure_outbox_indexes(
     await ensure_index(collection, "published_at", expireAfterSeconds=retention_seconds)
 
 
+async def republish(
+    collection: AsyncCollection[dict[str, Any]], selector: dict[str, Any], *, published_before: datetime
+) -> int:
+    """Make the published rows matching `selector` pending again if published before a moment.
+
+    Reconciliation jobs use it for work that has not reached its next step in time: the same
+    event, with the same id, goes out again; a consumer that had it skips it as a duplicate.
+    """
+    result = await collection.update_many(
+        {**selector, "published_at": {"$ne": None, "$lt": published_before}}, {"$set": {"published_at": None}}
+    )
+    return result.modified_count
+
+
 async def replay_outbox(
     collection: AsyncCollection[dict[str, Any]], *, since: datetime, types: Sequence[str] = ()
 ) -> int:

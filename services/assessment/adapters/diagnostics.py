@@ -119,8 +119,18 @@ class MongoDiagnosticRepository:
         self._source = source
 
     async def ensure_indexes(self) -> None:
-        """Index diagnostics by organisation."""
+        """Index diagnostics by organisation, and by status for the reconciliation job."""
         await self._collection.create_index([("account_id", ASCENDING), ("organisation_id", ASCENDING)])
+        await self._collection.create_index([("status", ASCENDING), ("status_at.submitted", ASCENDING)])
+
+    async def unscored_since(self, before: datetime, *, limit: int = 1000) -> list[str]:
+        """Return diagnostics submitted before a moment and still waiting for scoring (not failed)."""
+        cursor = self._collection.find(
+            {"status": "submitted", "status_at.submitted": {"$lt": before}, "scoring_error": None},
+            {"_id": 1},
+            session=self._source.session,
+        ).limit(limit)
+        return [doc["_id"] async for doc in cursor]
 
     async def add(self, diagnostic: Diagnostic) -> None:
         """Store a new diagnostic."""

@@ -160,6 +160,15 @@ class MemoryDiagnosticRepository:
         found.status, found.status_at, found.scoring_error = "scored", {**found.status_at, "scored": at}, None
         return True
 
+    async def unscored_since(self, before: datetime, *, limit: int = 1000) -> list[str]:
+        """Return diagnostics submitted before a moment and still waiting for scoring (not failed)."""
+        waiting = [
+            d.diagnostic_id
+            for d in self.items.values()
+            if d.status == "submitted" and d.scoring_error is None and d.status_at["submitted"] < before
+        ]
+        return waiting[:limit]
+
     async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> bool:
         """Record why scoring failed; False if already noted or not submitted."""
         found = self.items.get(diagnostic_id)

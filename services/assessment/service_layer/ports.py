@@ -82,6 +82,16 @@ class DiagnosticRepository(Protocol):
     async def note_scoring_failure(self, diagnostic_id: str, reason: str) -> bool:
         """Record why scoring failed, for the owner to see; False if already noted or not submitted."""
 
+    async def unscored_since(self, before: datetime, *, limit: int = 1000) -> list[str]:
+        """Return diagnostics submitted before a moment and still waiting for scoring (not failed)."""
+
+
+class SubmissionResender(Protocol):
+    """Sends a diagnostic's submitted event again, as it was (the outbox keeps published events)."""
+
+    async def resend(self, diagnostic_ids: list[str], *, published_before: datetime) -> int:
+        """Publish again the submitted events of these diagnostics sent before a moment; return how many."""
+
 
 class AnswerRepository(Protocol):
     """Respondents' answers, one per respondent and indicator."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -11,7 +11,15 @@ from prometheus_client import CollectorRegistry
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.domain.answers import Given
 from services.assessment.metrics import AssessmentMetrics
-from services.assessment.service_layer import accounts, catalogue, diagnostics, organisations, probes, scored
+from services.assessment.service_layer import (
+    accounts,
+    catalogue,
+    diagnostics,
+    organisations,
+    probes,
+    reconcile,
+    scored,
+)
 from services.assessment.service_layer.catalogue import ModelCache
 from shared.auth import SCOPES, Principal, TokenIssuer, TokenVerifier
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -445,3 +453,39 @@ class TestProbes:
         )
         assert found is not None
         assert found.answers["scoring"].deliveries == 1
+
+
+class _Resender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[list[str], datetime]] = []
+
+    async def resend(self, diagnostic_ids: list[str], *, published_before: datetime) -> int:
+        self.sent.append((sorted(diagnostic_ids), published_before))
+        return len(diagnostic_ids)
+
+
+class TestReconciliation:
+    async def test_only_diagnostics_waiting_too_long_for_scoring_are_sent_again(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        ids = []
+        for _ in range(3):
+            diagnostic_id, respondent = await _draft(uow, models)
+            await _answer_all(uow, models, diagnostic_id, respondent)
+            await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
+            ids.append(diagnostic_id)
+        waiting, failed, scored_one = ids
+        await uow.diagnostics.note_scoring_failure(failed, "unknown model version")
+        await uow.diagnostics.mark_scored(scored_one, at=utc_now())
+        draft_id, _ = await _draft(uow, models)
+        resender = _Resender()
+        after = timedelta(minutes=10)
+
+        soon = utc_now() + timedelta(minutes=2)
+        assert await reconcile.resend_unscored(uow=uow, resender=resender, now=soon, after=after) == 0
+        assert resender.sent == []
+
+        later = utc_now() + timedelta(minutes=11)
+        assert await reconcile.resend_unscored(uow=uow, resender=resender, now=later, after=after) == 1
+        assert resender.sent == [([waiting], later - after)]
+        assert draft_id not in resender.sent[0][0]

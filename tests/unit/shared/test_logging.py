@@ -41,3 +41,25 @@ class TestJsonFormatter:
     def test_a_line_logged_outside_any_span_names_no_trace(self) -> None:
         entry = json.loads(JsonFormatter("scoring").format(_record("x")))
         assert "trace_id" not in entry
+
+
+def test_repeated_broker_lines_are_summarised_once_per_interval() -> None:
+    from shared.logging import RepeatSummary
+
+    summary = RepeatSummary(interval_seconds=60)
+
+    def record(name: str, msg: str, *args: object, level: int = logging.WARNING) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, msg, args, None)
+
+    first = record("aiokafka.conn", "Unable to connect to %s", "127.0.0.1:9092")
+    assert summary.filter(first)
+    held = [record("aiokafka.conn", "Unable to connect to %s", "127.0.0.1:9092") for _ in range(500)]
+    assert not any(summary.filter(r) for r in held)
+    # Another kind of line, an INFO line and our own services' lines pass.
+    assert summary.filter(record("aiokafka.conn", "Metadata for %s is missing", "t"))
+    assert summary.filter(record("aiokafka.conn", "Unable to connect to %s", "x", level=logging.INFO))
+    assert summary.filter(record("services.scoring", "Unable to connect to %s", "x"))
+    summary._last[("aiokafka.conn", "Unable to connect to %s")] -= 61  # the interval has passed
+    later = record("aiokafka.conn", "Unable to connect to %s", "127.0.0.1:9092")
+    assert summary.filter(later)
+    assert later.getMessage() == "Unable to connect to 127.0.0.1:9092 (and 500 more like it in the last 60 s)"
