@@ -1,0 +1,176 @@
+"""The embedded broker restarts empty in the middle of a burst of submissions.
+
+Tansu keeps its topics in memory: after the restart every topic, record and committed offset is
+gone. Without an operator, the services provision their topics again, publish again what they
+published lately (kept in their outboxes), and every acknowledged submission ends scored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pymongo import MongoClient
+
+from dimm.embedded import EmbeddedStack, free_port, stop_process
+from shared.messaging.topics import events_topic, platform_topics, provision_topics
+from shared.model.editions import SME_PROFILE
+from tests.e2e.processes import TOKEN, Platform
+from tests.stack import Backend
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("assessment", "scoring")
+DIAGNOSTICS = 16
+V1 = "/assessment/v1"
+OPERATOR = {"Authorization": f"Bearer {TOKEN}"}
+ORGANISATION = {
+    "name": "Boulangerie Martin",
+    "sector": "commerce",
+    "headcount": 42,
+    "region": "bretagne",
+    "organisation_type": "entreprise",
+}
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[EmbeddedStack]:
+    running = EmbeddedStack(data_dir=tmp_path, kafka_port=free_port(), mongo_port=free_port())
+    try:
+        running.start_kafka()
+        running.start_mongo()
+        provision_topics(running.kafka_bootstrap_servers, platform_topics(partitions=3, retention_hours=24))
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def platform(stack: EmbeddedStack, tmp_path: Path) -> Iterator[Platform]:
+    backend = Backend("embedded", stack.kafka_bootstrap_servers, stack.mongodb_url)
+    running = Platform(backend, tmp_path, uuid.uuid4().hex[:8])
+    quick = {"TOPIC_CHECK_SECONDS": "1"}
+    try:
+        for service in SERVICES:
+            prefix = f"DIMM_{service.upper()}_"
+            running.start(service, **{prefix + k: v for k, v in quick.items()})
+        for service in SERVICES:
+            running.wait_ready(service)
+        yield running
+    finally:
+        running.stop_all()
+
+
+async def _tenant(http: httpx.AsyncClient) -> dict[str, str]:
+    account = await http.post(f"{V1}/accounts", json={"name": "Cabinet", "plan": "free"}, headers=OPERATOR)
+    account_id = account.json()["account_id"]
+    key = (
+        await http.post(f"{V1}/accounts/{account_id}/api-keys", json={"name": "e2e"}, headers=OPERATOR)
+    ).json()
+    token = await http.post(
+        f"{V1}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": key["client_id"],
+            "client_secret": key["client_secret"],
+        },
+    )
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def _answered_draft(http: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    org = (await http.post(f"{V1}/organisations", json=ORGANISATION, headers=headers)).json()[
+        "organisation_id"
+    ]
+    diag = (
+        await http.post(
+            f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"}, headers=headers
+        )
+    ).json()["diagnostic_id"]
+    invited = await http.post(
+        f"{V1}/diagnostics/{diag}/respondents", json={"name": "Claire", "role": "direction"}, headers=headers
+    )
+    respondent = invited.json()["respondent"]["respondent_id"]
+    for code in SME_PROFILE:
+        url = f"{V1}/diagnostics/{diag}/respondents/{respondent}/answers/{code}"
+        assert (await http.put(url, json={"level": 3}, headers=headers)).status_code == 200
+    return str(diag)
+
+
+async def _scored_event_ids(bootstrap: str) -> dict[str, set[str]]:
+    """Every scored event on the (new) scoring topic: its ids per diagnostic."""
+    topic = events_topic("scoring")
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    await reader.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or {0, 1, 2})
+        ]
+        reader.assign(partitions)
+        await reader.seek_to_beginning(*partitions)
+        found: dict[str, set[str]] = {}
+        idle = 0
+        while idle < 3:
+            batch = await reader.getmany(timeout_ms=500)
+            idle = 0 if batch else idle + 1
+            for records in batch.values():
+                for record in records:
+                    headers = dict(record.headers)
+                    if headers.get("ce_type") == b"dimm.scoring.diagnostic.scored.v1":
+                        diagnostic = json.loads(record.value)["diagnostic_id"]
+                        found.setdefault(diagnostic, set()).add(headers["ce_id"].decode())
+        return found
+    finally:
+        await reader.stop()
+
+
+def test_every_submission_acknowledged_around_a_broker_restart_is_scored_once(
+    stack: EmbeddedStack, platform: Platform
+) -> None:
+    async def scenario() -> tuple[list[str], dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=platform.url("assessment"), timeout=30) as http:
+            headers = await _tenant(http)
+            drafts = [await _answered_draft(http, headers) for _ in range(DIAGNOSTICS)]
+
+            async def submit(diag: str) -> tuple[str, int]:
+                response = await http.post(f"{V1}/diagnostics/{diag}/submit", headers=headers)
+                return diag, response.status_code
+
+            first = await asyncio.gather(*(submit(d) for d in drafts[: DIAGNOSTICS // 2]))
+            # The broker goes away with everything it held, and comes back empty.
+            stop_process(stack.processes.pop("tansu"))
+            during = await asyncio.gather(*(submit(d) for d in drafts[DIAGNOSTICS // 2 :]))
+            stack.start_kafka()
+            answers = dict([*first, *during])
+            acknowledged = [d for d, status in answers.items() if 200 <= status < 300]
+            assert all(status < 500 for status in answers.values()), answers
+
+            deadline = time.monotonic() + 150
+            statuses: dict[str, Any] = {}
+            while time.monotonic() < deadline:
+                statuses = {
+                    d: (await http.get(f"{V1}/diagnostics/{d}", headers=headers)).json()["status"]
+                    for d in acknowledged
+                }
+                if all(status == "scored" for status in statuses.values()):
+                    break
+                await asyncio.sleep(1)
+            return acknowledged, statuses
+
+    acknowledged, statuses = asyncio.run(scenario())
+    assert len(acknowledged) == DIAGNOSTICS  # the broker is not needed to accept a submission
+    assert Counter(statuses.values()) == {"scored": DIAGNOSTICS}, statuses
+    scorecards = MongoClient(stack.mongodb_url)[platform.database("scoring")]["scorecards"]
+    assert scorecards.count_documents({"_id": {"$in": acknowledged}}) == DIAGNOSTICS
+    events = asyncio.run(_scored_event_ids(stack.kafka_bootstrap_servers))
+    # Each diagnostic scored once: one scored event id, whatever was published again.
+    assert {d: len(events.get(d, set())) for d in acknowledged} == {d: 1 for d in acknowledged}
