@@ -201,7 +201,7 @@ class TestRelayHolderKilledMidBurst:
             wait_until(
                 lambda: (
                     db["scorecards"].count_documents({"_id": {"$in": sorted(expected)}}) == len(expected)
-                    and db["outbox"].count_documents({}) == 0
+                    and db["outbox"].count_documents({"published_at": None}) == 0
                 ),
                 "every diagnostic scored and published",
                 timeout=150,
