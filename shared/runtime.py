@@ -234,10 +234,11 @@ class ServiceRuntime(Generic[U]):
         self._guard = TopicGuard(
             settings.kafka_bootstrap_servers,
             specs,
+            own_topic=events_topic(self.name),
             interval_seconds=settings.topic_check_seconds,
             on_lost=self._replay_lost,
         )
-        self._guard.start()
+        await self._guard.start()
         if self._subscription is not None and self.lag_metrics is not None:
             self._lag = LagMonitor(
                 KafkaLagReader(

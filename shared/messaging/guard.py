@@ -2,10 +2,11 @@
 
 A broker can come back without the topics it had (the embedded Tansu keeps them in memory; a
 cluster rebuilt from scratch). Every interval the guard provisions the service's topics that are
-missing, with their partitions and dead-letter topics. When topics it had seen exist are gone,
-the events the service published lately may be gone with them: the guard makes the outbox rows
-published in the replay window pending again, so the relay sends them once more (consumers are
-idempotent). Readiness reads `ok`: false until the topics exist.
+missing, with their partitions and dead-letter topics. When the service's own topic is not the
+one it knew (its broker id changed: deleted and created again, by this service or another one
+that checked first), the events the service published lately are gone with it: the guard makes
+the outbox rows published in the replay window pending again, so the relay sends them once more
+(consumers are idempotent). Readiness reads `ok`: false until the topics exist.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from shared.messaging.topics import TopicSpec, provision_topics
+from shared.messaging.topics import TopicSpec, provision_topics, topic_ids
 
 logger = logging.getLogger(__name__)
 
@@ -24,26 +25,31 @@ logger = logging.getLogger(__name__)
 _WARN_EVERY_SECONDS = 300.0
 
 Provision = Callable[[str, Sequence[TopicSpec]], list[str]]
+Describe = Callable[[str, Sequence[str]], dict[str, str]]
 
 
 class TopicGuard:
-    """Provision missing topics every interval; call `on_lost` when topics seen before vanished."""
+    """Provision missing topics every interval; call `on_lost` when the service's own topic was replaced."""
 
     def __init__(
         self,
         bootstrap_servers: str,
         specs: Sequence[TopicSpec],
         *,
+        own_topic: str,
         interval_seconds: float,
         on_lost: Callable[[list[str]], Awaitable[None]],
         provision: Provision | None = None,
+        describe: Describe | None = None,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._specs = tuple(specs)
         self._interval = interval_seconds
         self._on_lost = on_lost
         self._provision = provision or (lambda servers, specs: provision_topics(servers, specs))
-        self._seen = False
+        self._describe = describe or (lambda servers, names: topic_ids(servers, names))
+        self._own = own_topic
+        self._known_id: str | None = None
         self._lost: list[str] = []
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
@@ -54,6 +60,7 @@ class TopicGuard:
         """Provision what is missing; return the topics created (and replay if they were lost)."""
         try:
             created = await asyncio.to_thread(self._provision, self._bootstrap, self._specs)
+            ids = await asyncio.to_thread(self._describe, self._bootstrap, [self._own])
         except Exception as exc:
             self.ok = False
             self._failures += 1
@@ -66,10 +73,15 @@ class TopicGuard:
                 )
                 self._last_warning, self._failures = now, 0
             return []
-        if created and self._seen:
-            logger.warning("the broker lost topics %s: provisioned again", sorted(created))
-            self._lost = sorted(created)
-        self._seen, self.ok = True, True
+        if created:
+            logger.warning("topics %s were missing on the broker: provisioned", sorted(created))
+        current = ids.get(self._own)
+        if current is not None and self._known_id is not None and current != self._known_id:
+            logger.warning("%s is not the topic it was (the broker lost it): replaying", self._own)
+            self._lost = [self._own]
+        if current is not None:
+            self._known_id = current
+        self.ok = True
         if self._lost:
             try:
                 await self._on_lost(self._lost)
@@ -84,9 +96,9 @@ class TopicGuard:
             await asyncio.sleep(self._interval)
             await self.check_once()
 
-    def start(self) -> None:
-        """Check in the background (the first check is the service's start-up provisioning)."""
-        self._seen = self.ok = True
+    async def start(self) -> None:
+        """Check once now (learning the topic's id), then in the background every interval."""
+        await self.check_once()
         self._task = asyncio.create_task(self._run(), name="topic-guard")
 
     async def stop(self) -> None:

@@ -83,3 +83,19 @@ def provision_topics(
         return created
     finally:
         admin.close()
+
+
+def topic_ids(bootstrap_servers: str, names: Iterable[str], *, timeout_ms: int = 15_000) -> dict[str, str]:
+    """Return the broker's id of each existing topic (a topic deleted and created again gets a new one)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="dimm-topic-check", request_timeout_ms=timeout_ms
+    )
+    try:
+        described = admin.describe_topics(list(names))
+    finally:
+        admin.close()
+    return {
+        str(topic["name"]): str(topic["topic_id"])
+        for topic in described
+        if topic.get("error_code", 0) == 0 and topic.get("topic_id")
+    }

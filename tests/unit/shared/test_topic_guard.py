@@ -1,4 +1,4 @@
-"""The topic guard: provisions what is missing, replays when topics it had seen vanished."""
+"""The topic guard: provisions what is missing, replays when the service's own topic was replaced."""
 
 from __future__ import annotations
 
@@ -11,66 +11,82 @@ from shared.messaging.guard import TopicGuard
 from shared.messaging.topics import TopicSpec
 
 pytestmark = pytest.mark.asyncio
-SPECS = (TopicSpec("dimm.scoring.events", 3, 24), TopicSpec("dimm.scoring.dlq", 1, 24))
+OWN = "dimm.scoring.events"
+SPECS = (TopicSpec(OWN, 3, 24), TopicSpec("dimm.scoring.dlq", 1, 24))
 
 
 class Broker:
-    """Answers each provisioning with the topics it had to create, or fails."""
+    """Answers each check with the topics it had to create and the own topic's id, or fails."""
 
-    def __init__(self, answers: list[list[str] | Exception]) -> None:
+    def __init__(self, answers: list[tuple[list[str], str] | Exception]) -> None:
         self.answers = answers
+        self.current: tuple[list[str], str] = ([], "")
 
     def provision(self, servers: str, specs: Sequence[TopicSpec]) -> list[str]:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        self.current = answer
+        return answer[0]
+
+    def describe(self, servers: str, names: Sequence[str]) -> dict[str, str]:
+        return {OWN: self.current[1]}
 
 
-async def test_topics_lost_after_being_seen_are_provisioned_again_and_replayed() -> None:
-    lost: list[list[str]] = []
-
+def guard(broker: Broker, lost: list[list[str]]) -> TopicGuard:
     async def on_lost(topics: list[str]) -> None:
         lost.append(topics)
 
-    broker = Broker([[], ["dimm.scoring.events", "dimm.scoring.dlq"], []])
-    guard = TopicGuard("b:9092", SPECS, interval_seconds=1, on_lost=on_lost, provision=broker.provision)
-    guard.start()  # the service provisioned them at start: seen
-    await guard.stop()
-    assert await guard.check_once() == []
+    return TopicGuard(
+        "b:9092",
+        SPECS,
+        own_topic=OWN,
+        interval_seconds=60,
+        on_lost=on_lost,
+        provision=broker.provision,
+        describe=broker.describe,
+    )
+
+
+async def test_a_replaced_own_topic_is_replayed_whoever_created_it_again() -> None:
+    lost: list[list[str]] = []
+    # Start, a quiet check, then the topic is back with a new id: created by another service
+    # that checked first, so this one created nothing.
+    broker = Broker([([], "id-1"), ([], "id-1"), ([], "id-2"), ([], "id-2")])
+    checking = guard(broker, lost)
+    await checking.start()
+    await checking.stop()
+    await checking.check_once()
     assert lost == []
-    assert await guard.check_once() == ["dimm.scoring.events", "dimm.scoring.dlq"]
-    assert lost == [["dimm.scoring.dlq", "dimm.scoring.events"]]
-    assert guard.ok
+    await checking.check_once()
+    assert lost == [[OWN]]
+    await checking.check_once()
+    assert lost == [[OWN]]  # once
+    assert checking.ok
 
 
-async def test_topics_created_before_any_were_seen_are_no_loss() -> None:
+async def test_topics_created_at_the_first_start_are_no_loss() -> None:
     lost: list[list[str]] = []
-
-    async def on_lost(topics: list[str]) -> None:
-        lost.append(topics)
-
-    broker = Broker([["dimm.scoring.events"]])
-    guard = TopicGuard("b:9092", SPECS, interval_seconds=1, on_lost=on_lost, provision=broker.provision)
-    assert await guard.check_once() == ["dimm.scoring.events"]
+    checking = guard(Broker([([OWN, "dimm.scoring.dlq"], "id-1")]), lost)
+    assert await checking.check_once() == [OWN, "dimm.scoring.dlq"]
     assert lost == []
 
 
 async def test_a_broker_away_makes_the_guard_not_ok_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
-    async def on_lost(topics: list[str]) -> None:
-        raise AssertionError("nothing was lost")
-
-    broker = Broker([ConnectionError("refused"), ConnectionError("refused"), []])
-    guard = TopicGuard("b:9092", SPECS, interval_seconds=1, on_lost=on_lost, provision=broker.provision)
-    guard.start()
-    await guard.stop()
+    lost: list[list[str]] = []
+    checking = guard(
+        Broker([([], "id-1"), ConnectionError("refused"), ConnectionError("refused"), ([], "id-1")]), lost
+    )
+    await checking.start()
+    await checking.stop()
     with caplog.at_level(logging.WARNING, logger="shared.messaging.guard"):
-        await guard.check_once()
-        await guard.check_once()
-    assert not guard.ok
+        await checking.check_once()
+        await checking.check_once()
+    assert not checking.ok
     assert len([r for r in caplog.records if "topics not checked" in r.getMessage()]) == 1
-    await guard.check_once()
-    assert guard.ok
+    await checking.check_once()
+    assert checking.ok
+    assert lost == []
 
 
 async def test_a_failed_replay_is_tried_again_at_the_next_check() -> None:
@@ -81,10 +97,18 @@ async def test_a_failed_replay_is_tried_again_at_the_next_check() -> None:
         if len(calls) == 1:
             raise ConnectionError("the database is away")
 
-    broker = Broker([["dimm.scoring.events"], []])
-    guard = TopicGuard("b:9092", SPECS, interval_seconds=1, on_lost=on_lost, provision=broker.provision)
-    guard.start()
-    await guard.stop()
-    await guard.check_once()
-    await guard.check_once()
-    assert calls == [["dimm.scoring.events"], ["dimm.scoring.events"]]
+    broker = Broker([([], "id-1"), ([OWN], "id-2"), ([], "id-2")])
+    checking = TopicGuard(
+        "b:9092",
+        SPECS,
+        own_topic=OWN,
+        interval_seconds=60,
+        on_lost=on_lost,
+        provision=broker.provision,
+        describe=broker.describe,
+    )
+    await checking.start()
+    await checking.stop()
+    await checking.check_once()
+    await checking.check_once()
+    assert calls == [[OWN], [OWN]]
