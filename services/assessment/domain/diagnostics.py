@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -136,6 +136,12 @@ class Diagnostic(Aggregate):
         """Return an active respondent."""
         return next(
             (r for r in self.respondents if r.respondent_id == respondent_id and r.revoked_at is None), None
+        )
+
+    def seen_by(self, respondent_id: str) -> Diagnostic:
+        """Return a copy naming only this respondent, to show them their own work (never saved)."""
+        return replace(
+            self, respondents=tuple(r for r in self.respondents if r.respondent_id == respondent_id)
         )
 
     def ensure_draft(self) -> None:

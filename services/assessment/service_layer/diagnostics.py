@@ -74,6 +74,21 @@ async def answers_seen_by(
     return answers
 
 
+async def export_of(
+    principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork
+) -> tuple[Diagnostic, list[StoredAnswer]]:
+    """Return what an export holds: everything for the owner, only their own work for a respondent.
+
+    A respondent's export names no other respondent and carries none of their answers, comments or
+    evidence; its consolidation is taken from their own answers (and the validated levels).
+    """
+    diagnostic, answers = await with_answers(principal, diagnostic_id, uow=uow)
+    if principal.respondent_id is None:
+        return diagnostic, answers
+    own = [a for a in answers if a.answer.respondent_id == principal.respondent_id]
+    return diagnostic.seen_by(principal.respondent_id), own
+
+
 def _owner(principal: Principal) -> None:
     if principal.is_respondent:
         raise Forbidden("Only the diagnostic's owner may do this.")
