@@ -25,6 +25,7 @@ from shared.events.contracts.assessment import (
     DiagnosticWithdrawn,
     Divergence,
     OrganisationProfile,
+    RespondentRevoked,
 )
 from shared.model.schema import Indicator, MaturityModel
 
@@ -155,7 +156,7 @@ class Diagnostic(Aggregate):
         self.respondents = (*self.respondents, respondent)
 
     def revoke_respondent(self, respondent_id: str, *, at: datetime) -> None:
-        """Withdraw a respondent's access; their answers stay."""
+        """Withdraw a respondent's access and announce it, so no service honours their token; answers stay."""
         if self.respondent(respondent_id) is None:
             raise NotFound(f"No active respondent {respondent_id!r}.")
         self.respondents = tuple(
@@ -163,6 +164,16 @@ class Diagnostic(Aggregate):
             if r.respondent_id == respondent_id
             else r
             for r in self.respondents
+        )
+        self.record(
+            RespondentRevoked(
+                respondent_id=respondent_id,
+                diagnostic_id=self.diagnostic_id,
+                organisation_id=self.organisation_id,
+                account_id=self.account_id,
+                revoked_at=at,
+            ),
+            subject=self.organisation_id,
         )
 
     def answer(self, respondent_id: str, indicator: Indicator, given: Given, *, at: datetime) -> StoredAnswer:

@@ -139,14 +139,24 @@ async def invite(
 async def revoke_respondent(
     principal: Principal, diagnostic_id: str, respondent_id: str, *, uow: AssessmentUnitOfWork
 ) -> None:
-    """Withdraw a respondent's access (their answers stay)."""
+    """Withdraw a respondent's access (their answers stay) and tell the other services."""
     _owner(principal)
     async with uow:
         diagnostic = await load(principal, diagnostic_id, uow=uow)
         status = diagnostic.status
         diagnostic.revoke_respondent(respondent_id, at=utc_now())
         await _save(diagnostic, uow, expected=status)
+        uow.collect(diagnostic)
         await uow.commit()
+
+
+async def respondent_is_revoked(principal: Principal, *, uow: AssessmentUnitOfWork) -> bool:
+    """Tell whether the respondent behind a respondent token was revoked from its diagnostic."""
+    if principal.respondent_id is None or principal.diagnostic_id is None:
+        return False
+    diagnostic = await uow.diagnostics.get(principal.account_id, principal.diagnostic_id)
+    # A diagnostic gone (erased) answers 404 where it is read; only a revocation is a 401.
+    return diagnostic is not None and diagnostic.respondent(principal.respondent_id) is None
 
 
 async def _indicator(
