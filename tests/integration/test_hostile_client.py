@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.conftest import ORGANISATION, V1, Tenant, new_tenant
+from shared.model.editions import SME_PROFILE
+from tests.integration.conftest import (
+    ORGANISATION,
+    V1,
+    Tenant,
+    new_tenant,
+    scorecard_of,
+    submitted_diagnostic,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -116,3 +126,106 @@ class TestStrictLevels:
         assert {a["respondent_id"]: a["level"] for a in answers}[rid] == 3
         view = (await tenant.call("GET", f"{V1}/diagnostics/{diag}")).json()
         assert next(i for i in view["indicators"] if i["code"] == "SP1")["source"] != "validated"
+
+
+S1 = "/scoring/v1"
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], *, seconds: float = 20) -> None:
+    """Wait until a check holds, as an event crosses the bus (`seconds` at most)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time allowed"
+        await asyncio.sleep(0.1)
+
+
+async def _submitted_with_respondent(tenant: Tenant) -> tuple[str, dict[str, Any]]:
+    """Submit a quick diagnostic answered by an invited respondent; return it and the invitation."""
+    org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+    diag = (
+        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
+    ).json()["diagnostic_id"]
+    invitation = (
+        await tenant.call(
+            "POST", f"{V1}/diagnostics/{diag}/respondents", json={"name": "Claire", "role": "RH"}
+        )
+    ).json()
+    rid = invitation["respondent"]["respondent_id"]
+    for code in SME_PROFILE:
+        url = f"{V1}/diagnostics/{diag}/respondents/{rid}/answers/{code}"
+        assert (await tenant.http.put(url, json={"level": 2}, headers=_bearer(invitation))).status_code == 200
+    assert (await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit")).status_code == 200
+    return diag, invitation
+
+
+class TestRevokedRespondentOnScoring:
+    async def test_a_revoked_respondents_token_is_refused_by_scoring_too(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
+    ) -> None:
+        tenant = await new_tenant(http)
+        diag, invitation = await _submitted_with_respondent(tenant)
+        await scorecard_of(scoring_http, tenant, diag)
+        as_respondent = _bearer(invitation)
+        reads = (f"{S1}/diagnostics/{diag}/scorecard", f"{S1}/diagnostics/{diag}/report")
+        for url in reads:
+            assert (await scoring_http.get(url, headers=as_respondent)).status_code == 200
+        rid = invitation["respondent"]["respondent_id"]
+        revoked = await tenant.call("DELETE", f"{V1}/diagnostics/{diag}/respondents/{rid}")
+        assert revoked.status_code == 204, revoked.text
+
+        async def refused() -> bool:
+            response = await scoring_http.get(reads[0], headers=as_respondent)
+            return response.status_code == 401
+
+        await _eventually(refused)
+        for url in reads:
+            response = await scoring_http.get(url, headers=as_respondent)
+            assert response.status_code == 401
+            assert response.headers["content-type"] == "application/problem+json"
+        report = await scoring_http.get(reads[1], params={"access_token": invitation["token"]})
+        assert report.status_code == 401
+        assert (await scoring_http.get(reads[0], headers=tenant.headers)).status_code == 200
+
+
+class TestWithdrawnAfterSubmission:
+    async def test_the_scorecard_leaves_reads_history_and_progress(
+        self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient
+    ) -> None:
+        tenant = await new_tenant(http)
+        levels = dict.fromkeys(SME_PROFILE, 1)
+        org, first = await submitted_diagnostic(tenant, levels, assessed_on="2025-01-15")
+        await scorecard_of(scoring_http, tenant, first)
+        withdrawn = await _resubmitted(tenant, org, dict.fromkeys(SME_PROFILE, 4), assessed_on="2025-06-15")
+        assert (await tenant.call("POST", f"{V1}/diagnostics/{withdrawn}/withdraw")).status_code == 200
+        # Same organisation, same partition: once this one is scored, the withdrawal was consumed.
+        latest = await _resubmitted(tenant, org, dict.fromkeys(SME_PROFILE, 2))
+        card = await scorecard_of(scoring_http, tenant, latest)
+        assert card["progress"]["previous_diagnostic_id"] == first
+        gone = await scoring_http.get(f"{S1}/diagnostics/{withdrawn}/scorecard", headers=tenant.headers)
+        assert gone.status_code == 404
+        assert gone.headers["content-type"] == "application/problem+json"
+        for suffix in ("export.json", "export.csv", "report"):
+            url = f"{S1}/diagnostics/{withdrawn}/{suffix}"
+            assert (await scoring_http.get(url, headers=tenant.headers)).status_code == 404
+        history = (await scoring_http.get(f"{S1}/organisations/{org}/history", headers=tenant.headers)).json()
+        assert [p["diagnostic_id"] for p in history["points"]] == [first, latest]
+        assert history["progress"]["previous_diagnostic_id"] == first
+
+
+async def _resubmitted(
+    tenant: Tenant, org: str, levels: dict[str, int], *, assessed_on: str | None = None
+) -> str:
+    """Submit another quick diagnostic of the same organisation, answered by the owner for a respondent."""
+    diag = (
+        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
+    ).json()["diagnostic_id"]
+    invited = await tenant.call(
+        "POST", f"{V1}/diagnostics/{diag}/respondents", json={"name": "C", "role": "d"}
+    )
+    rid = invited.json()["respondent"]["respondent_id"]
+    for code, level in levels.items():
+        url = f"{V1}/diagnostics/{diag}/respondents/{rid}/answers/{code}"
+        assert (await tenant.call("PUT", url, json={"level": level})).status_code == 200
+    body = {"assessed_on": assessed_on} if assessed_on else None
+    assert (await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit", json=body)).status_code == 200
+    return diag

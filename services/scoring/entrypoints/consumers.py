@@ -7,11 +7,13 @@ from services.scoring.service_layer.scoring import (
     forget_organisation,
     report_scoring_failure,
     score_submission,
+    withdraw_scorecard,
 )
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
 from shared.events.contracts.assessment import (
     ApiKeyRevoked,
     DiagnosticSubmitted,
+    DiagnosticWithdrawn,
     OrganisationErased,
     RespondentRevoked,
 )
@@ -36,6 +38,7 @@ def subscription() -> Subscription[ScoringUnitOfWork]:
         .on(ProbeRequested, probe_responder("scoring"))
         .on(ModelPublished, keep_published_model, satisfies=brings_model_version)
         .on(DiagnosticSubmitted, score_submission, give_up=report_scoring_failure)
+        .on(DiagnosticWithdrawn, withdraw_scorecard)
         .on(OrganisationErased, forget_organisation)
         .on(ApiKeyRevoked, remember_revoked_key)
         .on(RespondentRevoked, remember_revoked_respondent)
