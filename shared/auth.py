@@ -178,15 +178,18 @@ class TokenVerifier:
 
 
 class KeyRevocations(Protocol):
-    """Tell whether the API key that obtained a token has been revoked since."""
+    """Tell whether the API key that obtained a token, or the respondent given it, was revoked since."""
 
     async def is_revoked(self, client_id: str) -> bool:
         """Tell whether a key is revoked (or unknown)."""
 
+    async def is_respondent_revoked(self, principal: Principal) -> bool:
+        """Tell whether a respondent token's respondent was revoked from its diagnostic."""
+
 
 @dataclass(frozen=True)
 class Access:
-    """How a service authenticates a caller: the token's signature, then its key's revocation."""
+    """How a service authenticates a caller: the token's signature, then whether it was revoked."""
 
     verifier: TokenVerifier
     revocations: KeyRevocations
@@ -196,4 +199,6 @@ class Access:
         principal = self.verifier.verify(token)
         if principal.client_id is not None and await self.revocations.is_revoked(principal.client_id):
             raise Unauthorized("The API key behind this token has been revoked.")
+        if principal.respondent_id is not None and await self.revocations.is_respondent_revoked(principal):
+            raise Unauthorized("This respondent's access has been revoked.")
         return principal

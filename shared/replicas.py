@@ -1,4 +1,4 @@
-"""What consuming services keep of other services' data: published model versions, revoked keys."""
+"""What consuming services keep of other services' data: model versions, revoked keys and respondents."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shared.auth import Access, TokenVerifier, load_public_key
-from shared.events.contracts.assessment import ApiKeyRevoked
+from shared.auth import Access, Principal, TokenVerifier, load_public_key
+from shared.events.contracts.assessment import ApiKeyRevoked, RespondentRevoked
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.handling import PermanentError, model_version
 from shared.model.schema import MaturityModel, version_key
@@ -36,13 +36,19 @@ class ModelVersions(Protocol):
 
 
 class RevokedKeys(Protocol):
-    """The service's copy of the API keys revoked on assessment."""
+    """The service's copy of the API keys and respondents revoked on assessment."""
 
     async def revoke(self, client_id: str, *, at: datetime) -> None:
         """Remember a revoked key."""
 
     async def is_revoked(self, client_id: str) -> bool:
         """Tell whether a key was revoked."""
+
+    async def revoke_respondent(self, respondent_id: str, *, at: datetime) -> None:
+        """Remember a revoked respondent."""
+
+    async def is_respondent_revoked(self, respondent_id: str) -> bool:
+        """Tell whether a respondent was revoked."""
 
 
 class KeepsModelVersions(Protocol):
@@ -84,15 +90,27 @@ async def remember_revoked_key(event: ApiKeyRevoked, uow: KeepsRevokedKeys) -> N
     await uow.revoked_keys.revoke(event.client_id, at=event.revoked_at)
 
 
+async def remember_revoked_respondent(event: RespondentRevoked, uow: KeepsRevokedKeys) -> None:
+    """Remember a revoked respondent, so their token is refused here too."""
+    await uow.revoked_keys.revoke_respondent(event.respondent_id, at=event.revoked_at)
+
+
 @dataclass(frozen=True)
 class CopiedRevocations:
-    """Revoked keys as this service learnt them from `api_key.revoked` events."""
+    """Revoked keys and respondents as this service learnt them from `*.revoked` events."""
 
     unit_of_work: Callable[[], KeepsRevokedKeys]
 
     async def is_revoked(self, client_id: str) -> bool:
         """Tell whether a key was revoked."""
         return await self.unit_of_work().revoked_keys.is_revoked(client_id)
+
+    async def is_respondent_revoked(self, principal: Principal) -> bool:
+        """Tell whether a respondent token's respondent was revoked."""
+        respondent_id = principal.respondent_id
+        return respondent_id is not None and await self.unit_of_work().revoked_keys.is_respondent_revoked(
+            respondent_id
+        )
 
 
 def consumer_access(settings: ServiceSettings, unit_of_work: Callable[[], KeepsRevokedKeys]) -> Access:

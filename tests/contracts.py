@@ -19,6 +19,7 @@ from shared.events.contracts.assessment import (
     OrganisationProfile,
     OrganisationRegistered,
     OrganisationUpdated,
+    RespondentRevoked,
 )
 from shared.events.contracts.benchmark import (
     SNAPSHOT_EXAMPLE,
@@ -114,6 +115,13 @@ def examples() -> list[Event]:
             diagnostic_id=DIAGNOSTIC, organisation_id=ORG, account_id=ACCOUNT, withdrawn_at=NOW
         ),
         ApiKeyRevoked(client_id="dimm_ck_0123456789abcdef", account_id=ACCOUNT, revoked_at=NOW),
+        RespondentRevoked(
+            respondent_id="rsp_c0ffee000001",
+            diagnostic_id=DIAGNOSTIC,
+            organisation_id=ORG,
+            account_id=ACCOUNT,
+            revoked_at=NOW,
+        ),
         DiagnosticScored.model_validate(SCORED_EXAMPLE),
         AccountOpened(account_id=ACCOUNT, plan="free", opened_at=NOW),
         AccountPlanChanged(account_id=ACCOUNT, plan="premium", previous_plan="free", changed_at=NOW),

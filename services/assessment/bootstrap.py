@@ -14,9 +14,10 @@ from services.assessment.entrypoints.consumers import subscription
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.accounts import key_is_revoked
 from services.assessment.service_layer.catalogue import ModelCache, load_shipped_editions
+from services.assessment.service_layer.diagnostics import respondent_is_revoked
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from services.assessment.settings import AssessmentSettings
-from shared.auth import Access, TokenIssuer, TokenVerifier, load_private_key
+from shared.auth import Access, Principal, TokenIssuer, TokenVerifier, load_private_key
 from shared.events.contracts.assessment import (
     AccountOpened,
     AccountPlanChanged,
@@ -26,6 +27,7 @@ from shared.events.contracts.assessment import (
     OrganisationErased,
     OrganisationRegistered,
     OrganisationUpdated,
+    RespondentRevoked,
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
@@ -64,12 +66,15 @@ class Dependencies:
 
 @dataclass(frozen=True)
 class _Revocations:
-    """Revoked keys, as the accounts repository knows them."""
+    """Revoked keys and respondents, as the accounts and diagnostics repositories know them."""
 
     runtime: Runtime
 
     async def is_revoked(self, client_id: str) -> bool:
         return await key_is_revoked(client_id, uow=self.runtime.unit_of_work())
+
+    async def is_respondent_revoked(self, principal: Principal) -> bool:
+        return await respondent_is_revoked(principal, uow=self.runtime.unit_of_work())
 
 
 def bootstrap(settings: AssessmentSettings) -> Dependencies:
@@ -98,6 +103,7 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
             DiagnosticSubmitted,
             DiagnosticWithdrawn,
             ApiKeyRevoked,
+            RespondentRevoked,
             AccountOpened,
             AccountPlanChanged,
             ProbeRequested,

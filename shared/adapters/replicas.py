@@ -1,4 +1,4 @@
-"""MongoDB and in-memory copies of model versions and revoked keys."""
+"""MongoDB and in-memory copies of model versions, revoked keys and revoked respondents."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from shared.replicas import newest
 
 MODELS_COLLECTION = "models"
 REVOKED_KEYS_COLLECTION = "revoked_keys"
+REVOKED_RESPONDENTS_COLLECTION = "revoked_respondents"
 
 ModelCache = dict[str, MaturityModel]
 
@@ -83,10 +84,11 @@ class MemoryModelVersions:
 
 
 class MongoRevokedKeys:
-    """API keys revoked on assessment, as this service learnt them."""
+    """API keys and respondents revoked on assessment, as this service learnt them."""
 
     def __init__(self, db: Database, source: SessionSource) -> None:
         self._collection = db[REVOKED_KEYS_COLLECTION]
+        self._respondents = db[REVOKED_RESPONDENTS_COLLECTION]
         self._source = source
 
     async def revoke(self, client_id: str, *, at: datetime) -> None:
@@ -105,12 +107,29 @@ class MongoRevokedKeys:
             is not None
         )
 
+    async def revoke_respondent(self, respondent_id: str, *, at: datetime) -> None:
+        """Remember a revoked respondent (a second delivery changes nothing)."""
+        await self._respondents.update_one(
+            {"_id": respondent_id},
+            {"$setOnInsert": {"revoked_at": at}},
+            upsert=True,
+            session=self._source.session,
+        )
+
+    async def is_respondent_revoked(self, respondent_id: str) -> bool:
+        """Tell whether a respondent was revoked."""
+        found = await self._respondents.find_one(
+            {"_id": respondent_id}, {"_id": 1}, session=self._source.session
+        )
+        return found is not None
+
 
 class MemoryRevokedKeys:
-    """Revoked keys kept in memory, for unit tests."""
+    """Revoked keys and respondents kept in memory, for unit tests."""
 
     def __init__(self) -> None:
         self.revoked: dict[str, datetime] = {}
+        self.respondents: dict[str, datetime] = {}
 
     async def revoke(self, client_id: str, *, at: datetime) -> None:
         """Remember a revoked key."""
@@ -119,3 +138,11 @@ class MemoryRevokedKeys:
     async def is_revoked(self, client_id: str) -> bool:
         """Tell whether a key was revoked."""
         return client_id in self.revoked
+
+    async def revoke_respondent(self, respondent_id: str, *, at: datetime) -> None:
+        """Remember a revoked respondent."""
+        self.respondents.setdefault(respondent_id, at)
+
+    async def is_respondent_revoked(self, respondent_id: str) -> bool:
+        """Tell whether a respondent was revoked."""
+        return respondent_id in self.respondents

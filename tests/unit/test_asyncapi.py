@@ -45,6 +45,9 @@ class TestAsyncApi:
             "dimm.assessment.organisation.erased.v1",
             "dimm.assessment.account.opened.v1",
             "dimm.assessment.account.plan_changed.v1",
+            "dimm.assessment.api_key.revoked.v1",
+            "dimm.assessment.respondent.revoked.v1",
+            "dimm.assessment.diagnostic.withdrawn.v1",
         } <= set(channels)
         assert {c["address"] for c in channels.values()} >= {"dimm.assessment.events", "dimm.scoring.events"}
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from shared.aggregate import Aggregate
 from shared.auth import SCOPES
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.events.contracts.assessment import AccountOpened, AccountPlanChanged, ApiKeyRevoked
 from shared.events.contracts.assessment import Plan as Plan
 
@@ -88,14 +88,26 @@ def new_credentials() -> tuple[str, str]:
     return CLIENT_ID_PREFIX + secrets.token_hex(8), SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def key_scopes(requested: list[str] | None) -> tuple[str, ...]:
-    """Return the scopes of a new key (all by default), refusing unknown ones."""
-    wanted = tuple(sorted(set(requested))) if requested else tuple(sorted(SCOPES))
+def key_scopes(requested: list[str] | None, *, holder: frozenset[str] | None = None) -> tuple[str, ...]:
+    """Return the scopes of a new key, refusing unknown ones and any its creator does not hold.
+
+    `holder` is the creating token's scopes (None for the operator, who may grant any); asking
+    for none gives the holder's scopes.
+    """
+    grantable = set(SCOPES) if holder is None else set(SCOPES) & holder
+    wanted = tuple(sorted(set(requested))) if requested else tuple(sorted(grantable))
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown:
         raise InvalidInput(
             f"Unknown scope(s): {', '.join(unknown)}.",
             errors=[{"path": "scopes", "message": f"choose from {sorted(SCOPES)}"}],
+        )
+    # A key may not do more than whoever made it: otherwise keys:manage alone is every scope.
+    not_held = [s for s in wanted if s not in grantable]
+    if not_held:
+        raise Forbidden(
+            f"A key can only grant scopes its creator holds; this token lacks: {', '.join(not_held)}.",
+            errors=[{"path": "scopes", "message": f"not held: {not_held}"}],
         )
     return wanted
 

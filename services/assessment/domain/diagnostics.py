@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from shared.events.contracts.assessment import (
     DiagnosticWithdrawn,
     Divergence,
     OrganisationProfile,
+    RespondentRevoked,
 )
 from shared.model.schema import Indicator, MaturityModel
 
@@ -138,6 +139,12 @@ class Diagnostic(Aggregate):
             (r for r in self.respondents if r.respondent_id == respondent_id and r.revoked_at is None), None
         )
 
+    def seen_by(self, respondent_id: str) -> Diagnostic:
+        """Return a copy naming only this respondent, to show them their own work (never saved)."""
+        return replace(
+            self, respondents=tuple(r for r in self.respondents if r.respondent_id == respondent_id)
+        )
+
     def ensure_draft(self) -> None:
         """Refuse a change to a diagnostic that is no longer a draft."""
         if self.status != "draft":
@@ -149,7 +156,7 @@ class Diagnostic(Aggregate):
         self.respondents = (*self.respondents, respondent)
 
     def revoke_respondent(self, respondent_id: str, *, at: datetime) -> None:
-        """Withdraw a respondent's access; their answers stay."""
+        """Withdraw a respondent's access and announce it, so no service honours their token; answers stay."""
         if self.respondent(respondent_id) is None:
             raise NotFound(f"No active respondent {respondent_id!r}.")
         self.respondents = tuple(
@@ -157,6 +164,16 @@ class Diagnostic(Aggregate):
             if r.respondent_id == respondent_id
             else r
             for r in self.respondents
+        )
+        self.record(
+            RespondentRevoked(
+                respondent_id=respondent_id,
+                diagnostic_id=self.diagnostic_id,
+                organisation_id=self.organisation_id,
+                account_id=self.account_id,
+                revoked_at=at,
+            ),
+            subject=self.organisation_id,
         )
 
     def answer(self, respondent_id: str, indicator: Indicator, given: Given, *, at: datetime) -> StoredAnswer:

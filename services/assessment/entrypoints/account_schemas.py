@@ -48,7 +48,7 @@ class AccountView(BaseModel):
 
 
 class ApiKeyCreate(_Body):
-    """New client credentials; all scopes when none are named."""
+    """New client credentials; when no scope is named, every scope the creator holds."""
 
     name: Name
     scopes: list[str] | None = Field(None, max_length=20)

@@ -106,7 +106,9 @@ async def create_key(
     caller.require("keys:manage")
 
     async def action() -> IssuedKeyView:
-        issued = await cases.create_api_key(caller.account_id, body.name, body.scopes, uow=uow)
+        issued = await cases.create_api_key(
+            caller.account_id, body.name, body.scopes, holder=caller.scopes, uow=uow
+        )
         return IssuedKeyView(**ApiKeyView.of(issued.key).model_dump(), client_secret=issued.client_secret)
 
     return await idempotent(

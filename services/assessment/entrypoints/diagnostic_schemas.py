@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from services.assessment.domain.answers import Evidence, Given, StoredAnswer
 from services.assessment.domain.consolidation import assurance, completeness
@@ -13,6 +23,8 @@ from services.assessment.domain.diagnostics import Diagnostic, Respondent
 from shared.events.contracts.assessment import Assurance
 
 Text = Annotated[str, Field(max_length=5000)]
+# Strict: "3", 3.0 or true are refused with a 422 rather than read as a level.
+Level = Annotated[StrictInt, Field(ge=0, le=5)]
 _URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
 
 
@@ -90,9 +102,9 @@ def _given(body: AnswerBody | ValidationBody, *, evidence: tuple[Evidence, ...] 
 class AnswerBody(_Body):
     """One of: a level, the criteria met, or N/A; with an optional comment and evidence."""
 
-    level: int | None = Field(None, ge=0, le=5)
+    level: Level | None = None
     criteria_met: list[Annotated[str, Field(max_length=32)]] | None = Field(None, max_length=100)
-    not_applicable: bool = False
+    not_applicable: StrictBool = False
     comment: Text = ""
     evidence: list[EvidenceBody] = Field(default_factory=list, max_length=50)
 
@@ -140,13 +152,13 @@ class AnswerList(BaseModel):
 class ValidationBody(_Body):
     """The validated level of an indicator (owner or expert): one of a level, the criteria met, or N/A."""
 
-    level: int | None = Field(None, ge=0, le=5)
+    level: Level | None = None
     criteria_met: list[Annotated[str, Field(max_length=32)]] | None = Field(
         None,
         max_length=100,
         description="The criteria the validator checked; the level follows cumulatively.",
     )
-    not_applicable: bool = False
+    not_applicable: StrictBool = False
     comment: Text = ""
 
     def to_given(self) -> Given:

@@ -204,14 +204,14 @@ async def withdraw(diagnostic_id: str, caller: Caller, uow: UoW) -> DiagnosticVi
 
 @router.get("/diagnostics/{diagnostic_id}/export.json", responses=_PROBLEM)
 async def export_as_json(diagnostic_id: str, caller: Caller, uow: UoW) -> dict[str, Any]:
-    """Export the diagnostic with every answer and its evidence, as JSON."""
-    return export_json(*await cases.with_answers(caller, diagnostic_id, uow=uow))
+    """Export the diagnostic with every answer and its evidence, as JSON (a respondent: their own)."""
+    return export_json(*await cases.export_of(caller, diagnostic_id, uow=uow))
 
 
 @router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
 async def export_as_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
-    """Export one row per indicator and respondent, as CSV."""
-    body = export_csv(*await cases.with_answers(caller, diagnostic_id, uow=uow))
+    """Export one row per indicator and respondent, as CSV (a respondent: their own rows)."""
+    body = export_csv(*await cases.export_of(caller, diagnostic_id, uow=uow))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -62,11 +62,20 @@ async def change_plan(account_id: str, plan: Plan, *, uow: AssessmentUnitOfWork)
 
 
 async def create_api_key(
-    account_id: str, name: str, scopes: list[str] | None, *, uow: AssessmentUnitOfWork
+    account_id: str,
+    name: str,
+    scopes: list[str] | None,
+    *,
+    holder: frozenset[str] | None = None,
+    uow: AssessmentUnitOfWork,
 ) -> IssuedKey:
-    """Give an account new client credentials with the scopes asked (all by default)."""
+    """Give an account new client credentials with the scopes asked, at most those the creator holds.
+
+    `holder` is the creating token's scopes; None means the operator, who may grant every scope.
+    By default the key gets every scope the creator may grant.
+    """
     await get_account(account_id, uow=uow)
-    wanted = key_scopes(scopes)
+    wanted = key_scopes(scopes, holder=holder)
     client_id, secret = new_credentials()
     key = ApiKey(client_id, account_id, name, wanted, hash_secret(secret), utc_now())
     await uow.accounts.add_key(key)

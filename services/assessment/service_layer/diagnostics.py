@@ -74,6 +74,21 @@ async def answers_seen_by(
     return answers
 
 
+async def export_of(
+    principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork
+) -> tuple[Diagnostic, list[StoredAnswer]]:
+    """Return what an export holds: everything for the owner, only their own work for a respondent.
+
+    A respondent's export names no other respondent and carries none of their answers, comments or
+    evidence; its consolidation is taken from their own answers (and the validated levels).
+    """
+    diagnostic, answers = await with_answers(principal, diagnostic_id, uow=uow)
+    if principal.respondent_id is None:
+        return diagnostic, answers
+    own = [a for a in answers if a.answer.respondent_id == principal.respondent_id]
+    return diagnostic.seen_by(principal.respondent_id), own
+
+
 def _owner(principal: Principal) -> None:
     if principal.is_respondent:
         raise Forbidden("Only the diagnostic's owner may do this.")
@@ -124,14 +139,24 @@ async def invite(
 async def revoke_respondent(
     principal: Principal, diagnostic_id: str, respondent_id: str, *, uow: AssessmentUnitOfWork
 ) -> None:
-    """Withdraw a respondent's access (their answers stay)."""
+    """Withdraw a respondent's access (their answers stay) and tell the other services."""
     _owner(principal)
     async with uow:
         diagnostic = await load(principal, diagnostic_id, uow=uow)
         status = diagnostic.status
         diagnostic.revoke_respondent(respondent_id, at=utc_now())
         await _save(diagnostic, uow, expected=status)
+        uow.collect(diagnostic)
         await uow.commit()
+
+
+async def respondent_is_revoked(principal: Principal, *, uow: AssessmentUnitOfWork) -> bool:
+    """Tell whether the respondent behind a respondent token was revoked from its diagnostic."""
+    if principal.respondent_id is None or principal.diagnostic_id is None:
+        return False
+    diagnostic = await uow.diagnostics.get(principal.account_id, principal.diagnostic_id)
+    # A diagnostic gone (erased) answers 404 where it is read; only a revocation is a 401.
+    return diagnostic is not None and diagnostic.respondent(principal.respondent_id) is None
 
 
 async def _indicator(

@@ -12,6 +12,7 @@ from shared.events.contracts.assessment import (
     OrganisationErased,
     OrganisationRegistered,
     OrganisationUpdated,
+    RespondentRevoked,
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
@@ -19,7 +20,12 @@ from shared.events.contracts.scoring import DiagnosticScored
 from shared.messaging.subscription import Subscription
 from shared.messaging.topics import events_topic
 from shared.probe import probe_responder
-from shared.replicas import brings_model_version, keep_published_model, remember_revoked_key
+from shared.replicas import (
+    brings_model_version,
+    keep_published_model,
+    remember_revoked_key,
+    remember_revoked_respondent,
+)
 
 
 def subscription() -> Subscription[BenchmarkUnitOfWork]:
@@ -28,6 +34,7 @@ def subscription() -> Subscription[BenchmarkUnitOfWork]:
         Subscription[BenchmarkUnitOfWork](events_topic("assessment"), events_topic("scoring"))
         .on(ProbeRequested, probe_responder("benchmark"))
         .on(ApiKeyRevoked, remember_revoked_key)
+        .on(RespondentRevoked, remember_revoked_respondent)
         .on(ModelPublished, keep_published_model, satisfies=brings_model_version)
         .on(OrganisationRegistered, consuming.organisation_registered)
         .on(OrganisationUpdated, consuming.organisation_updated)

@@ -32,6 +32,7 @@ class MemoryScorecardRepository:
 
     def __init__(self) -> None:
         self.items: dict[str, ScoredDiagnostic] = {}
+        self.withdrawn: dict[str, str] = {}
 
     async def add(self, scored: ScoredDiagnostic) -> None:
         """Store a scored diagnostic (a second one for the same diagnostic is refused, as by the database)."""
@@ -67,7 +68,17 @@ class MemoryScorecardRepository:
         gone = [i for i, s in self.items.items() if s.organisation_id == organisation_id]
         for diagnostic_id in gone:
             del self.items[diagnostic_id]
+        self.withdrawn = {d: o for d, o in self.withdrawn.items() if o != organisation_id}
         return len(gone)
+
+    async def withdraw(self, diagnostic_id: str, organisation_id: str, *, at: datetime) -> bool:
+        """Delete a withdrawn diagnostic's scorecard and mark it; True if there was one."""
+        self.withdrawn[diagnostic_id] = organisation_id
+        return self.items.pop(diagnostic_id, None) is not None
+
+    async def was_withdrawn(self, diagnostic_id: str) -> bool:
+        """Tell whether a diagnostic was withdrawn."""
+        return diagnostic_id in self.withdrawn
 
 
 class MemoryPeerCohortRepository:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -37,6 +38,8 @@ class MongoScorecardRepository:
 
     def __init__(self, db: Database, source: SessionSource) -> None:
         self._collection = db["scorecards"]
+        # Withdrawn diagnostics stay marked, so a submission retried after its withdrawal is not scored.
+        self._withdrawn = db["withdrawn_diagnostics"]
         self._source = source
 
     async def ensure_indexes(self) -> None:
@@ -45,6 +48,7 @@ class MongoScorecardRepository:
             [("account_id", ASCENDING), ("organisation_id", ASCENDING), ("assessed_at", ASCENDING)]
         )
         await self._collection.create_index("organisation_id")
+        await self._withdrawn.create_index("organisation_id")
 
     async def add(self, scored: ScoredDiagnostic) -> None:
         """Store a scored diagnostic."""
@@ -82,4 +86,23 @@ class MongoScorecardRepository:
         result = await self._collection.delete_many(
             {"organisation_id": organisation_id}, session=self._source.session
         )
+        await self._withdrawn.delete_many({"organisation_id": organisation_id}, session=self._source.session)
         return result.deleted_count
+
+    async def withdraw(self, diagnostic_id: str, organisation_id: str, *, at: datetime) -> bool:
+        """Delete a withdrawn diagnostic's scorecard and mark it (a second delivery changes nothing)."""
+        await self._withdrawn.update_one(
+            {"_id": diagnostic_id},
+            {"$setOnInsert": {"organisation_id": organisation_id, "withdrawn_at": at}},
+            upsert=True,
+            session=self._source.session,
+        )
+        result = await self._collection.delete_one({"_id": diagnostic_id}, session=self._source.session)
+        return result.deleted_count == 1
+
+    async def was_withdrawn(self, diagnostic_id: str) -> bool:
+        """Tell whether a diagnostic was withdrawn."""
+        found = await self._withdrawn.find_one(
+            {"_id": diagnostic_id}, {"_id": 1}, session=self._source.session
+        )
+        return found is not None

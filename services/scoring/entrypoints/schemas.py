@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shared.events.contracts.assessment import Assurance
 
@@ -148,6 +148,6 @@ class SimulationBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    levels: dict[Annotated[str, Field(max_length=16)], Annotated[int, Field(ge=0, le=5)]] = Field(
+    levels: dict[Annotated[str, Field(max_length=16)], Annotated[StrictInt, Field(ge=0, le=5)]] = Field(
         max_length=200
     )

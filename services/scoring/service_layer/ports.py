@@ -26,7 +26,13 @@ class ScorecardRepository(Protocol):
         """Return the organisation's scored diagnostic assessed just before this one."""
 
     async def forget_organisation(self, organisation_id: str) -> int:
-        """Delete an erased organisation's scored diagnostics; return how many."""
+        """Delete an erased organisation's scored diagnostics (and withdrawal marks); return how many."""
+
+    async def withdraw(self, diagnostic_id: str, organisation_id: str, *, at: datetime) -> bool:
+        """Delete a withdrawn diagnostic's scorecard, marked never to be scored again; True if it had one."""
+
+    async def was_withdrawn(self, diagnostic_id: str) -> bool:
+        """Tell whether a diagnostic was withdrawn."""
 
 
 class PeerCohortRepository(Protocol):

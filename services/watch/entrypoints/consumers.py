@@ -14,6 +14,7 @@ from shared.events.contracts.assessment import (
     OrganisationErased,
     OrganisationRegistered,
     OrganisationUpdated,
+    RespondentRevoked,
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
@@ -21,7 +22,7 @@ from shared.events.contracts.scoring import DiagnosticScored
 from shared.messaging.subscription import Subscription
 from shared.messaging.topics import events_topic
 from shared.probe import probe_responder
-from shared.replicas import brings_model_version, remember_revoked_key
+from shared.replicas import brings_model_version, remember_revoked_key, remember_revoked_respondent
 
 
 def subscription(schedule: RetrySchedule, links: MailLinks | None = None) -> Subscription[WatchUnitOfWork]:
@@ -30,6 +31,7 @@ def subscription(schedule: RetrySchedule, links: MailLinks | None = None) -> Sub
         Subscription[WatchUnitOfWork](events_topic("assessment"), events_topic("scoring"))
         .on(ProbeRequested, probe_responder("watch"))
         .on(ApiKeyRevoked, remember_revoked_key)
+        .on(RespondentRevoked, remember_revoked_respondent)
         .on(ModelPublished, consuming.model_published, satisfies=brings_model_version)
         .on(OrganisationRegistered, consuming.organisation_registered)
         .on(OrganisationUpdated, consuming.organisation_updated)

@@ -1,4 +1,4 @@
-"""Events of organisations, diagnostics and API keys (assessment service)."""
+"""Events of organisations, diagnostics, respondents and API keys (assessment service)."""
 
 from __future__ import annotations
 
@@ -114,6 +114,19 @@ class ApiKeyRevoked(Event):
     revoked_at: datetime
 
 
+class RespondentRevoked(Event):
+    """Emitted when a respondent's access to a diagnostic is revoked, so every service refuses their token."""
+
+    event_type = "dimm.assessment.respondent.revoked.v1"
+
+    respondent_id: str
+    """The respondent, as the token carries it (its `rsp` claim)."""
+    diagnostic_id: str
+    organisation_id: str
+    account_id: str
+    revoked_at: datetime
+
+
 class AccountOpened(Event):
     """Emitted when the operator opens an account (a tenant), with its plan."""
 
@@ -144,6 +157,7 @@ def register(registry: EventRegistry) -> None:
         DiagnosticSubmitted,
         DiagnosticWithdrawn,
         ApiKeyRevoked,
+        RespondentRevoked,
         AccountOpened,
         AccountPlanChanged,
     )
