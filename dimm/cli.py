@@ -456,6 +456,17 @@ def bench_alerts(
         raise typer.Exit(2) from exc
 
 
+@bench_app.command("soak")
+def bench_soak(
+    minutes: Annotated[float, typer.Option(help="How long traffic runs.", min=2.0)] = 10.0,
+    workers: Annotated[int, typer.Option(help="Concurrent clients.", min=1, max=50)] = 4,
+) -> None:
+    """Mixed traffic with faults on a schedule (kills, database, broker): what was lost, doubled, late."""
+    from dimm.bench.soak import run_soak
+
+    run_soak(minutes=minutes, workers=workers, echo=typer.echo)
+
+
 def main() -> None:
     """Run the command line."""
     app()
