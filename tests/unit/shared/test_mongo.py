@@ -12,7 +12,9 @@ from pymongo.errors import (
     WriteConcernError,
 )
 
+from shared.messaging.outbox import Outbox
 from shared.mongo import create_client, is_unavailable
+from shared.mongo_unit_of_work import MongoUnitOfWork, Storage
 from shared.settings import ServiceSettings
 
 
@@ -73,3 +75,22 @@ class TestUnavailable:
     )
     def test_a_refused_or_broken_operation_is_not(self, error: Exception) -> None:
         assert not is_unavailable(error)
+
+
+class TestUnitOfWorkRunsAgain:
+    pytestmark = pytest.mark.asyncio
+
+    async def test_a_lost_race_is_run_again_but_an_outage_is_left_to_answer_503(self) -> None:
+        client = create_client("mongodb://127.0.0.1:1/", app_name="test")
+        db = client["test"]
+        outbox = Outbox(db["outbox"], source="/dimm/test", topic="dimm.test.events")
+        uow = MongoUnitOfWork(Storage(client, db, outbox, lambda: None))
+        try:
+            conflict = _labelled(OperationFailure("WriteConflict", code=112), "TransientTransactionError")
+            outage = AutoReconnect("connection refused")
+            outage._add_error_label("TransientTransactionError")  # as the driver labels it in a transaction
+
+            assert uow.is_transient(conflict)
+            assert not uow.is_transient(outage)
+        finally:
+            await client.close()
