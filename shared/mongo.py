@@ -10,7 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 T = TypeVar("T")
 Document = dict[str, Any]
@@ -20,15 +20,38 @@ Client = AsyncMongoClient[Document]
 #: Errors that say the database is out of reach, not that the work is wrong.
 INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (ConnectionFailure,)
 
+#: Labels and server codes that say "out of reach for now, try again", not "the work is wrong":
+#: a commit cut off, a transaction the restarted server forgot, a server shutting down or stepping down.
+_UNAVAILABLE_LABELS = ("TransientTransactionError", "UnknownTransactionCommitResult", "RetryableWriteError")
+_UNAVAILABLE_CODES = frozenset({6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Tell whether a database error means the database is unavailable for now, so retrying may work."""
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        return True
+    if not isinstance(exc, PyMongoError):
+        return False
+    if any(exc.has_error_label(label) for label in _UNAVAILABLE_LABELS):
+        return True
+    return isinstance(exc, OperationFailure) and exc.code in _UNAVAILABLE_CODES
+
+
+#: Every write, in a transaction or not, is acknowledged only once it is in the journal: an
+#: acknowledged write survives a crash of the database. Set on the client, so transactions
+#: (whose write concern goes on commitTransaction) inherit it too.
+WRITE_CONCERN: dict[str, Any] = {"w": "majority", "journal": True}
+
 
 def create_client(url: str, *, app_name: str, timeout_ms: int = 5_000) -> Client:
-    """Create a client; it connects lazily and belongs to the running event loop."""
+    """Create a client writing durably; it connects lazily and belongs to the running event loop."""
     return AsyncMongoClient(
         url,
         appname=app_name,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
+        **WRITE_CONCERN,
     )
 
 

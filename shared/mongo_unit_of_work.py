@@ -12,7 +12,7 @@ from pymongo.errors import PyMongoError
 
 from shared.aggregate import Recorded
 from shared.messaging.outbox import Outbox
-from shared.mongo import Client, Database
+from shared.mongo import INFRASTRUCTURE_ERRORS, Client, Database
 from shared.tracing import current_trace_context
 from shared.unit_of_work import UnitOfWork
 
@@ -81,7 +81,11 @@ class MongoUnitOfWork(UnitOfWork):
             self._session = None
 
     def is_transient(self, exc: BaseException) -> bool:
-        """Tell whether MongoDB labelled the failure as a transaction worth running again."""
+        """Tell whether MongoDB labelled the failure as a transaction worth running again at once."""
+        if isinstance(exc, INFRASTRUCTURE_ERRORS):
+            # Labelled transient too, but an outage is not a lost race: running the work again for
+            # 30 s would hold an HTTP request and burn a consumer's attempts; let it be a 503 or a pause.
+            return False
         return super().is_transient(exc) or (
             isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
         )

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, problem
-from shared.mongo import INFRASTRUCTURE_ERRORS
+from shared.mongo import INFRASTRUCTURE_ERRORS, is_unavailable
 from shared.unit_of_work import TransientFailure
 
 logger = logging.getLogger(__name__)
@@ -105,9 +106,16 @@ def install_error_handlers(app: FastAPI) -> None:
             {"Retry-After": RETRY_AFTER_SECONDS},
         )
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        # A commit cut off or a server restarting is unavailability; a duplicate key is a bug.
+        if is_unavailable(exc):
+            return await on_unavailable(request, exc)
+        return await on_unexpected(request, exc)
+
     app.add_exception_handler(DomainError, on_domain)
     for unavailable in (*INFRASTRUCTURE_ERRORS, TransientFailure):
         app.add_exception_handler(unavailable, on_unavailable)
+    app.add_exception_handler(PyMongoError, on_database)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)

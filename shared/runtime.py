@@ -191,7 +191,11 @@ class ServiceRuntime(Generic[U]):
     async def start(self) -> None:
         """Connect to the database and the bus, provision topics, start relaying and consuming."""
         settings = self.settings
-        self._client = create_client(settings.mongodb_url.get_secret_value(), app_name=f"dimm-{self.name}")
+        self._client = create_client(
+            settings.mongodb_url.get_secret_value(),
+            app_name=f"dimm-{self.name}",
+            timeout_ms=int(settings.mongodb_timeout_seconds * 1000),
+        )
         self._outbox = Outbox(
             self.db[OUTBOX_COLLECTION], source=f"/dimm/{self.name}", topic=events_topic(self.name)
         )

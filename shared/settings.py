@@ -43,6 +43,13 @@ class ServiceSettings(BaseSettings):
         SecretStr("mongodb://127.0.0.1:27117/?directConnection=true"),
         validation_alias=AliasChoices("mongodb_url", "MONGODB_URL"),
     )
+    #: How long a request waits for an unreachable database before it is answered 503.
+    mongodb_timeout_seconds: float = Field(
+        3.0,
+        gt=0.0,
+        le=120.0,
+        validation_alias=AliasChoices("mongodb_timeout_seconds", "DIMM_MONGODB_TIMEOUT_SECONDS"),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=AliasChoices("log_level", "DIMM_LOG_LEVEL")
     )

@@ -6,7 +6,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
-from pymongo.errors import ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    DuplicateKeyError,
+    NetworkTimeout,
+    NotPrimaryError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 
 from shared.errors import (
     Conflict,
@@ -22,6 +31,31 @@ from shared.unit_of_work import TransientFailure
 
 class Body(BaseModel):
     count: int = Field(ge=1)
+
+
+def _commit_cut_off() -> PyMongoError:
+    error = OperationFailure("connection closed during commitTransaction", code=None)
+    error._add_error_label("UnknownTransactionCommitResult")
+    return error
+
+
+def _transaction_forgotten() -> PyMongoError:
+    error = OperationFailure("Transaction with { txnNumber: 3 } has been aborted.", code=251)
+    error._add_error_label("TransientTransactionError")
+    return error
+
+
+DATABASE_ERRORS: dict[str, PyMongoError] = {
+    "reconnect": AutoReconnect("127.0.0.1:27017: connection refused"),
+    "network-timeout": NetworkTimeout("127.0.0.1:27017: timed out"),
+    "connection": ConnectionFailure("127.0.0.1:27017: connection closed"),
+    "not-primary": NotPrimaryError("not primary"),
+    "shutting-down": OperationFailure("interrupted at shutdown", code=11600),
+    "commit-cut-off": _commit_cut_off(),
+    "transaction-forgotten": _transaction_forgotten(),
+    "duplicate-key": DuplicateKeyError("E11000 duplicate key error", code=11000),
+    "bad-query": OperationFailure("unknown operator: $bogus", code=2),
+}
 
 
 def _app() -> FastAPI:
@@ -44,6 +78,10 @@ def _app() -> FastAPI:
     @app.get("/database-away")
     async def database_away() -> None:
         raise ServerSelectionTimeoutError("mongodb://secret-host:27017 did not answer")
+
+    @app.get("/database/{kind}")
+    async def database(kind: str) -> None:
+        raise DATABASE_ERRORS[kind]
 
     @app.get("/lost-races")
     async def lost_races() -> None:
@@ -121,3 +159,30 @@ class TestUnavailable:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["retry-after"]
         assert "secret-host" not in response.text
+
+    @pytest.mark.parametrize(
+        "kind",
+        [
+            "reconnect",
+            "network-timeout",
+            "connection",
+            "not-primary",
+            "shutting-down",
+            "commit-cut-off",
+            "transaction-forgotten",
+        ],
+    )
+    def test_a_database_error_that_means_unavailable_is_a_503_with_retry_after(
+        self, client: TestClient, kind: str
+    ) -> None:
+        response = client.get(f"/database/{kind}")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["retry-after"]) > 0
+        assert response.json()["type"].endswith("/problems/service-unavailable")
+
+    @pytest.mark.parametrize("kind", ["duplicate-key", "bad-query"])
+    def test_a_database_error_that_is_a_bug_stays_a_500(self, client: TestClient, kind: str) -> None:
+        response = client.get(f"/database/{kind}")
+        assert response.status_code == 500
+        assert response.json()["title"] == "Internal error"
