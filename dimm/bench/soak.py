@@ -154,22 +154,26 @@ def _account_id(response: httpx.Response) -> str:
     return str(response.json()["account_id"])
 
 
-def _inject(fault: str, platform: Platform, stack: EmbeddedStack) -> None:
-    """Break one thing and put it back (the service restarted, the server started again)."""
+async def _inject(fault: str, platform: Platform, stack: EmbeddedStack) -> None:
+    """Break one thing and put it back (the service restarted, the server started again).
+
+    Children are started from this (the main) thread: the embedded servers get a SIGTERM when the
+    thread that started them ends, so never from a worker thread.
+    """
     if fault.startswith("kill-"):
         service = fault.removeprefix("kill-")
         platform.kill(service)
-        time.sleep(5)
+        await asyncio.sleep(5)
         platform.start(service)
     elif fault == "database":
         process = stack.processes.pop("secantus")
         process.kill()
         process.wait(timeout=10)
-        time.sleep(3)
+        await asyncio.sleep(3)
         stack.start_mongo()
     elif fault == "broker":
         stop_process(stack.processes.pop("tansu"))
-        time.sleep(3)
+        await asyncio.sleep(3)
         stack.start_kafka()
 
 
@@ -290,7 +294,7 @@ async def _soak(
         window = FaultWindow(fault, time.monotonic())
         before = {a["labels"]["alertname"] for a in firing_alerts(prometheus)} if prometheus else set()
         echo(f"  {time.monotonic() - started:6.0f} s  {fault}")
-        await asyncio.to_thread(_inject, fault, platform, stack)
+        await _inject(fault, platform, stack)
         if fault.startswith("kill-"):
             await asyncio.to_thread(platform.wait_ready, fault.removeprefix("kill-"))
         window.ended = time.monotonic()
