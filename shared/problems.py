@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, problem
+from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, TooManyRequests, problem
 from shared.mongo import INFRASTRUCTURE_ERRORS
 from shared.unit_of_work import TransientFailure
 
@@ -41,6 +41,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
         return problem_response(
             problem(
                 status=exc.status,
