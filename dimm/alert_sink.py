@@ -25,6 +25,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from dimm.alert_sink_page import render_page
 from shared.errors import DomainError, Unauthorized
 from shared.problems import install_error_handlers
+from shared.security_headers import SecurityHeadersMiddleware
+from shared.serve import server_config
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +235,7 @@ def create_app(data_dir: Path, token: str | None = None) -> FastAPI:
     """Build the sink's app over a data directory; with a token, every route but /healthz needs it."""
     store = AlertStore.open(data_dir)
     app = FastAPI(title="DIMM operator alert sink", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.state.store = store
     install_error_handlers(app)
     guarded = [_guard(token or None)]
@@ -253,9 +256,7 @@ def create_app(data_dir: Path, token: str | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, dependencies=guarded)
     async def page() -> HTMLResponse:
         """Show the firing alerts and the recently resolved ones."""
-        html = render_page(store.firing(), store.resolved(), now=datetime.now(UTC))
-        headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
-        return HTMLResponse(html, headers=headers)
+        return HTMLResponse(render_page(store.firing(), store.resolved(), now=datetime.now(UTC)))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -269,10 +270,7 @@ def build_server(host: str, port: int, data_dir: Path, token: str | None = None)
     """Return a uvicorn server of the sink: `.run()` blocks, `.should_exit = True` stops it."""
     if not token:
         logger.warning("the alert sink has no token: anyone reaching %s:%d may post alerts", host, port)
-    config = uvicorn.Config(
-        create_app(data_dir, token), host=host, port=port, log_config=None, access_log=False
-    )
-    return uvicorn.Server(config)
+    return uvicorn.Server(server_config(create_app(data_dir, token), host=host, port=port))
 
 
 def serve_forever(host: str, port: int, data_dir: Path, token: str | None = None) -> None:

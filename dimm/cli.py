@@ -14,7 +14,6 @@ from typing import Annotated
 
 import httpx
 import typer
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 
 from dimm import mail_sink
@@ -133,6 +132,10 @@ def up(
     ] = DEFAULT_DATA_DIR,
     kafka_port: Annotated[int, typer.Option(help="Port of the embedded Tansu broker.")] = 19092,
     mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
+    metrics_host: Annotated[str, typer.Option(help="Address of the internal metrics port.")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int, typer.Option(help="Internal port of /<service>/metrics (never on the public port).")
+    ] = 9464,
     monitoring: Annotated[
         bool,
         typer.Option(
@@ -165,19 +168,21 @@ def up(
             os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
         )
         from dimm.platform import SERVICES, build_platform
+        from shared.serve import run_servers
         from shared.settings import ServiceSettings
         from shared.tracing import configure_tracing
 
         # One tracer provider for the four services of this process; set before their apps exist.
         endpoint = ServiceSettings(service_name="platform").otel_exporter_otlp_endpoint
         configure_tracing(service="platform", otlp_endpoint=endpoint)
-        platform = build_platform()
+        platform = build_platform(metrics_port=metrics_port, metrics_host=metrics_host)
         # FastStream installs its own log handler when imported: route its lines through ours again.
         configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
         base = f"http://{host}:{port}"
         typer.echo(f"DIMM platform on {base}  (Kafka {os.environ['KAFKA_BOOTSTRAP_SERVERS']})")
         for name in SERVICES:
             typer.echo(f"  {name:<11} {base}/{name}/docs")
+        typer.echo(f"  metrics     http://{metrics_host}:{metrics_port}/<service>/metrics  (internal)")
         typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
         if mail_sink.wanted():
             # No SMTP server configured: the watch's e-mails land in files under the data directory.
@@ -186,12 +191,19 @@ def up(
             ).start()
             typer.echo(f"  e-mails of the watch service: {data_dir / mail_sink.MAIL_DIR}/*.eml")
         if monitoring:
-            _start_monitoring(exits, data_dir, host=host, port=port)
+            _start_monitoring(exits, data_dir, host=host, metrics=f"{metrics_host}:{metrics_port}")
         if "secantus" in stack.processes and not demo_complete(data_dir):
             threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
         elif "secantus" in stack.processes:
             threading.Thread(target=_receive_webhooks, args=(data_dir,), daemon=True).start()
-        uvicorn.run(platform, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=30)
+        run_servers(
+            platform,
+            host=host,
+            port=port,
+            metrics=platform.metrics(),
+            metrics_host=metrics_host,
+            metrics_port=metrics_port,
+        )
     except StackError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -200,12 +212,13 @@ def up(
         stack.stop()
 
 
-def _start_monitoring(exits: contextlib.ExitStack, data_dir: Path, *, host: str, port: int) -> None:
+def _start_monitoring(exits: contextlib.ExitStack, data_dir: Path, *, host: str, metrics: str) -> None:
     """Start Prometheus, Alertmanager and the alert sink beside the platform, and print their URLs."""
     from dimm.monitoring import local_monitoring
     from dimm.platform import SERVICES
 
-    targets = {name: f"{host}:{port}" for name in SERVICES}
+    # Every service's metrics are on the one internal metrics port, each under its own prefix.
+    targets = dict.fromkeys(SERVICES, metrics)
     try:
         urls = exits.enter_context(local_monitoring(data_dir, targets, host=host))
     except (LookupError, RuntimeError, OSError) as exc:
@@ -221,6 +234,11 @@ def serve(
     service: Annotated[str, typer.Argument(help="assessment, scoring, benchmark or watch.")],
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    metrics_host: Annotated[str, typer.Option(help="Address of the internal metrics port.")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Internal port of /<service>/metrics (default: the setting; none: on the app)."),
+    ] = None,
 ) -> None:
     """Run one service alone (Kafka and MongoDB from the environment)."""
     from dimm.platform import SERVICES
@@ -230,7 +248,8 @@ def serve(
         typer.echo(f"error: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True)
         raise typer.Exit(2)
     spec = SERVICES[service]
-    serve_app(spec.settings(http_host=host, http_port=port), spec.create_app)
+    metrics = {"metrics_host": metrics_host, "metrics_port": metrics_port} if metrics_port else {}
+    serve_app(spec.settings(http_host=host, http_port=port, **metrics), spec.create_app)
 
 
 @app.command()

@@ -173,9 +173,16 @@ class EmbeddedStack:
         self.processes.clear()
 
 
-def start_service(service: str, *, port: int, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """Run one service as its own process (`python -m dimm serve <service>`) on loopback."""
+def start_service(
+    service: str, *, port: int, env: dict[str, str], log: IO[bytes], metrics_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    """Run one service as its own process (`python -m dimm serve <service>`) on loopback.
+
+    With `metrics_port`, /<service>/metrics is served there (loopback) and not on `port`.
+    """
     command = [sys.executable, "-m", "dimm", "serve", service, "--port", str(port)]
+    if metrics_port is not None:
+        command += ["--metrics-port", str(metrics_port)]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.assessment.app import create_app as create_assessment
@@ -20,6 +22,7 @@ from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from services.watch.app import create_app as create_watch
 from services.watch.settings import WatchSettings
+from shared.security_headers import add_security_headers
 from shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -45,8 +48,12 @@ SERVICES: dict[str, ServiceSpec] = {
 class PrefixDispatcher:
     """Route `/<service>/…` to that service's app and run every app's lifespan."""
 
-    def __init__(self, apps: dict[str, FastAPI]) -> None:
+    def __init__(self, apps: dict[str, Starlette]) -> None:
         self._apps = apps
+
+    def metrics(self) -> PrefixDispatcher:
+        """Return the dispatcher of the services' metrics apps, for the internal metrics port."""
+        return PrefixDispatcher({name: app.state.metrics_app for name, app in self._apps.items()})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -92,7 +99,7 @@ class PrefixDispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
     @staticmethod
-    async def _hold(app: FastAPI, started: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _hold(app: Starlette, started: asyncio.Event, stop: asyncio.Event) -> None:
         async with app.router.lifespan_context(app):
             started.set()
             await stop.wait()
@@ -105,11 +112,16 @@ class PrefixDispatcher:
             "detail": f"No service serves {path}; try one of: {', '.join('/' + n for n in self._apps)}.",
         }
         payload = json.dumps(body).encode()
-        headers = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(payload)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 404, "headers": headers})
+        start = {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+        add_security_headers(MutableHeaders(scope=start), html_policy=False)
+        await send(start)
         await send({"type": "http.response.body", "body": payload})
 
 

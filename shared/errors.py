@@ -43,6 +43,16 @@ class Conflict(DomainError):
     status, title, type_slug = 409, "Conflict", "conflict"
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after_seconds` says when to try again (the Retry-After header)."""
+
+    status, title, type_slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
 class ServiceUnavailable(DomainError):
     status, title, type_slug = 503, "Service unavailable", "service-unavailable"
 

@@ -1,4 +1,4 @@
-"""HTTP pieces every service serves: health, readiness, metrics, AsyncAPI, correlation ids."""
+"""HTTP pieces every service serves: health, readiness, metrics, AsyncAPI, correlation ids, guards."""
 
 from __future__ import annotations
 
@@ -12,14 +12,20 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.routing import Route
 
 from shared.auth import Access, Principal
+from shared.body_limit import BodyLimitMiddleware
 from shared.errors import Forbidden, Unauthorized
 from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
+from shared.security_headers import SecurityHeadersMiddleware
+from shared.throttle import AuthThrottle, MongoFailureCounts
 from shared.tracing import instrument_http
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -63,15 +69,31 @@ async def get_reader(
 Reader = Annotated[Principal, Depends(get_reader)]
 
 
-def require_operator(request: Request, credentials: Credentials) -> None:
-    """Let only the platform operator through (the service's admin token)."""
+def get_throttle(request: Request) -> AuthThrottle:
+    """Return the app's throttle of failed authentications."""
+    throttle: AuthThrottle = request.app.state.throttle
+    return throttle
+
+
+Throttle = Annotated[AuthThrottle, Depends(get_throttle)]
+
+
+async def require_operator(request: Request, credentials: Credentials, throttle: Throttle) -> None:
+    """Let only the platform operator through (the service's admin token); throttle wrong tokens.
+
+    Counted per address only: a count shared by every caller would let anyone lock the operator out.
+    """
     if credentials is None:
         raise Unauthorized("A bearer token is required.")
     expected: SecretStr | None = request.app.state.operator_token
     if expected is None:
         raise Forbidden("No operator token is configured on this service.")
+    keys = [f"operator:addr:{throttle.address(request)}"]
+    await throttle.check(keys)
     if not hmac.compare_digest(credentials.credentials.encode(), expected.get_secret_value().encode()):
+        await throttle.failed(keys)
         raise Unauthorized("The bearer token is not valid.")
+    await throttle.succeeded(keys[0])
 
 
 class CorrelationMiddleware(BaseHTTPMiddleware):
@@ -90,10 +112,41 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def ops_router(
+def metrics_endpoint(
     runtime: ServiceRuntime[Any], registry: CollectorRegistry, http_metrics: HttpMetrics
+) -> Callable[[], Awaitable[Response]]:
+    """Return the handler of a service's Prometheus metrics."""
+
+    async def metrics() -> Response:
+        """Expose the service's Prometheus metrics (with this moment's readiness checks)."""
+        for dependency, up in (await runtime.readiness()).items():
+            http_metrics.dependency_up.labels(dependency).set(1 if up else 0)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def metrics_app(
+    runtime: ServiceRuntime[Any], registry: CollectorRegistry, http_metrics: HttpMetrics
+) -> Starlette:
+    """Build the internal app serving only /<service>/metrics (for the metrics port)."""
+    collect = metrics_endpoint(runtime, registry, http_metrics)
+
+    async def metrics(_: Request) -> Response:
+        return await collect()
+
+    route = Route(f"/{runtime.name}/metrics", metrics)
+    return Starlette(routes=[route], middleware=[Middleware(SecurityHeadersMiddleware)])
+
+
+def ops_router(
+    runtime: ServiceRuntime[Any],
+    registry: CollectorRegistry,
+    http_metrics: HttpMetrics,
+    *,
+    with_metrics: bool = True,
 ) -> APIRouter:
-    """Build /healthz, /readyz, /metrics and /asyncapi.json for one service."""
+    """Build /healthz, /readyz, /asyncapi.json and (unless on their own port) /metrics of a service."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -109,12 +162,10 @@ def ops_router(
         body = {"status": "ready" if ready else "unavailable", "service": runtime.name, "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics", response_class=Response)
-    async def metrics() -> Response:
-        """Expose the service's Prometheus metrics (with this moment's readiness checks)."""
-        for dependency, up in (await runtime.readiness()).items():
-            http_metrics.dependency_up.labels(dependency).set(1 if up else 0)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    if with_metrics:
+        router.add_api_route(
+            "/metrics", metrics_endpoint(runtime, registry, http_metrics), response_class=Response
+        )
 
     @router.get("/asyncapi.json")
     async def asyncapi() -> dict[str, Any]:
@@ -138,10 +189,13 @@ def create_service_app(
 ) -> FastAPI:
     """Assemble a service's FastAPI app under its own prefix, its lifespan owning the runtime."""
     prefix = f"/{runtime.name}"
+    settings = runtime.settings
+    failures = MongoFailureCounts(lambda: runtime.db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with runtime.running():
+            await failures.ensure_indexes()
             if on_start is not None:
                 await on_start()
             try:
@@ -164,12 +218,24 @@ def create_service_app(
     app.add_middleware(CorrelationMiddleware)
     # Added last, so it wraps everything: its count includes the 500s the error handlers answer.
     app.add_middleware(RequestMetricsMiddleware, metrics=http_metrics)
+    # Outermost: an oversized body is refused before any other layer, or a parser, touches it.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    # Swagger UI loads its script from a CDN: no page CSP there until the docs are served offline.
+    app.add_middleware(SecurityHeadersMiddleware, exempt_prefixes=(f"{prefix}/docs",))
     install_error_handlers(app)
-    app.include_router(ops_router(runtime, registry, http_metrics), prefix=prefix)
+    own_port = settings.metrics_port is not None
+    app.include_router(ops_router(runtime, registry, http_metrics, with_metrics=not own_port), prefix=prefix)
     for router in routers:
         app.include_router(router, prefix=prefix)
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token
+    app.state.throttle = AuthThrottle(
+        failures,
+        max_failures=settings.auth_max_failures,
+        window_seconds=settings.auth_failure_window_seconds,
+        trusted_proxies=settings.trusted_networks,
+    )
+    app.state.metrics_app = metrics_app(runtime, registry, http_metrics)
     instrument_http(app, service=runtime.name, prefix=prefix)
     return app

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, problem
+from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, TooManyRequests, problem
 from shared.mongo import INFRASTRUCTURE_ERRORS, is_unavailable
 from shared.unit_of_work import TransientFailure
 
@@ -42,6 +42,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
         return problem_response(
             problem(
                 status=exc.status,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Largest request body a service accepts by default: a model document is a few hundred kB.
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 
 Environment = Literal["development", "test", "production"]
 
@@ -90,6 +94,29 @@ class ServiceSettings(BaseSettings):
         None, validation_alias=AliasChoices("otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT")
     )
 
+    #: Larger request bodies get 413 before anything parses them (the gateway has the same limit).
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024**3)
+    #: Failed authentications per client id or address within the window before attempts get 429.
+    auth_max_failures: int = Field(10, ge=1, le=10_000)
+    auth_failure_window_seconds: float = Field(300.0, ge=1.0, le=86_400.0)
+    #: Proxies (addresses or networks) whose X-Forwarded-For names the caller; none by default.
+    trusted_proxies: tuple[str, ...] = Field(
+        (), validation_alias=AliasChoices("trusted_proxies", "DIMM_TRUSTED_PROXIES")
+    )
+    #: A separate port for /<service>/metrics (then absent from the public port); none: on the app.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network") from exc
+        return value
+
     @field_validator("jwt_public_key", mode="before")
     @classmethod
     def _unescape_pem(cls, value: object) -> object:
@@ -109,6 +136,11 @@ class ServiceSettings(BaseSettings):
         if not self.mongodb_database:
             object.__setattr__(self, "mongodb_database", f"dimm_{self.service_name}")
         return self
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """Return the trusted proxies as networks."""
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
     @property
     def is_production(self) -> bool:

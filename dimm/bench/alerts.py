@@ -85,6 +85,8 @@ class Platform:
     work: Path
     scrape_seconds: float
     ports: dict[str, int] = field(default_factory=dict)
+    #: Where each service serves /<service>/metrics (kept across restarts, as Prometheus scrapes it).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -112,9 +114,12 @@ class Platform:
 
     def start(self, service: str) -> None:
         port = self.ports.setdefault(service, free_port())
+        metrics_port = self.metrics_ports.setdefault(service, free_port())
         log = open(self.work / f"{service}.log", "ab")  # noqa: SIM115 - kept open for the child
         self.logs.append(log)
-        self.processes[service] = start_service(service, port=port, env=self.env(service), log=log)
+        self.processes[service] = start_service(
+            service, port=port, env=self.env(service), log=log, metrics_port=metrics_port
+        )
 
     def wait_ready(self, service: str) -> None:
         wait_ready(f"http://127.0.0.1:{self.ports[service]}", service, process=self.processes[service])
@@ -129,7 +134,7 @@ class Platform:
         process.wait(timeout=10)
 
     def targets(self) -> dict[str, str]:
-        return {service: f"127.0.0.1:{port}" for service, port in self.ports.items()}
+        return {service: f"127.0.0.1:{port}" for service, port in self.metrics_ports.items()}
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -45,6 +45,8 @@ class Platform:
     log_dir: Path
     run_id: str
     ports: dict[str, int] = field(default_factory=dict)
+    #: Where each service serves /<service>/metrics (its public port answers 404 there).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def database(self, service: str) -> str:
@@ -67,8 +69,15 @@ class Platform:
             **settings,
         }
         port = self.ports.setdefault(service, free_port())
+        metrics_port = self.metrics_ports.setdefault(service, free_port())
         log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - kept open for the child
-        self.processes[service] = start_service(service, port=port, env=env, log=log)
+        self.processes[service] = start_service(
+            service, port=port, env=env, log=log, metrics_port=metrics_port
+        )
+
+    def metrics_target(self, service: str) -> str:
+        """Return where Prometheus scrapes the service (host:port of its metrics server)."""
+        return f"127.0.0.1:{self.metrics_ports[service]}"
 
     def wait_ready(self, service: str) -> None:
         wait_ready(self.url(service), service, process=self.processes[service])

@@ -93,3 +93,42 @@ class TestConsumerKilledMidBurst:
             assert stats is not None, service
             assert stats["count"] == len(probe_ids) + others, service
         mongo.close()
+
+
+class TestTheServedProcess:
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_metrics_are_on_the_internal_port_only(self, platform: Platform, service: str) -> None:
+        public = httpx.get(f"{platform.url(service)}/{service}/metrics", timeout=10)
+        assert public.status_code == 404
+        assert public.headers["content-type"] == "application/problem+json"
+        internal = httpx.get(f"http://{platform.metrics_target(service)}/{service}/metrics", timeout=10)
+        assert internal.status_code == 200
+        assert "dimm_http_requests_total" in internal.text
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_no_server_banner_and_nosniff(self, platform: Platform, service: str) -> None:
+        response = httpx.get(f"{platform.url(service)}/{service}/healthz", timeout=10)
+        assert "server" not in response.headers
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    def test_a_streamed_body_over_the_limit_is_cut_off_with_a_413(self, platform: Platform) -> None:
+        pulled = 0
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal pulled
+            for _ in range(200):  # 200 × 64 KiB = 12.5 MiB, over the 5 MiB limit
+                pulled += 1
+                yield b" " * 65536
+
+        try:
+            response = httpx.post(
+                f"{platform.url('assessment')}/assessment/v1/accounts",
+                content=chunks(),
+                headers={"content-type": "application/json"},
+                timeout=30,
+            )
+        except httpx.TransportError:
+            pytest.fail("the server closed the connection without answering 413")
+        assert response.status_code == 413
+        assert response.json()["status"] == 413
+        assert pulled < 200, "the server read the whole body"

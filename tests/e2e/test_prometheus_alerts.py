@@ -72,7 +72,8 @@ def monitored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfo
                 platform.start(service, **{f"DIMM_{service.upper()}_CONSUMER_LAG_INTERVAL_SECONDS": "1"})
             for service in SERVICES:
                 platform.wait_ready(service)
-            targets = {service: f"127.0.0.1:{platform.ports[service]}" for service in SERVICES}
+            # Scraped where the metrics live: each process's internal metrics port.
+            targets = {service: platform.metrics_target(service) for service in SERVICES}
             with running_prometheus(
                 work / "prometheus", targets, port=free_port(), scrape_interval_seconds=1.0
             ) as prometheus:

@@ -79,6 +79,18 @@ async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def assert_private_page(page: httpx.Response) -> None:
+    """Check an HTML page carries the headers of a page with personal data (no sniffing, CSP, no cache)."""
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["cache-control"] == "no-store"
+    assert "server" not in page.headers
+
+
 async def records_with_subject(backend: Backend, topic: str, subject: str, *, expected: int = 1) -> list[Any]:
     """Read a topic from the start until `expected` records keyed by `subject` were seen (20 s at most)."""
     reader = AIOKafkaConsumer(

@@ -23,7 +23,13 @@ from shared.events.envelope import Event, decode
 from shared.messaging.topics import events_topic
 from shared.model.editions import shipped_edition
 from tests.integration.bus import eventually, produce
-from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN, records_with_subject
+from tests.integration.conftest import (
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    TOKEN,
+    assert_private_page,
+    records_with_subject,
+)
 from tests.stack import Backend
 from tests.unit.benchmark.events import registered, scored
 
@@ -261,6 +267,7 @@ class TestStudies:
         assert event.participants == 6
         page = await http.get(f"{B1}/studies/{study}/results.html")
         assert page.status_code == 200
+        assert_private_page(page)
         assert '<html lang="fr">' in page.text
         csv_export = await http.get(f"{B1}/studies/{study}/results.csv")
         assert csv_export.headers["content-type"].startswith("text/csv")

@@ -22,6 +22,7 @@ from shared.messaging.topics import events_topic
 from shared.model.editions import SME_PROFILE, shipped_edition
 from tests.integration.conftest import (
     ORGANISATION,
+    assert_private_page,
     new_tenant,
     records_with_subject,
     scorecard_of,
@@ -100,6 +101,7 @@ class TestPipeline:
         [step] = [s for s in event.roadmap if s.code == "SP1"]
         assert [c.id for c in step.criteria] == [c.id for c in level2[1:]]
         report = await scoring_http.get(f"/scoring/v1/diagnostics/{diag}/report", headers=tenant.headers)
+        assert_private_page(report)
         assert escape(level2[1].text) in report.text
         assert escape(level2[0].text) not in report.text
 

@@ -30,7 +30,7 @@ from shared.messaging.topics import events_topic
 from shared.model.editions import _v2_document, shipped_edition
 from shared.model.validation import parse_model
 from tests.integration.bus import eventually, produce
-from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN
+from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN, assert_private_page
 from tests.stack import Backend
 from tests.unit.benchmark.events import registered, scored
 
@@ -468,5 +468,6 @@ class TestAModelVersionPublishesItsOwnNotice:
         assert notice["indicators"] == ["TIO2"]
         page = await http.get(f"{W1}/organisations/{organisation}/veille", headers=owner)
         assert page.status_code == 200
+        assert_private_page(page)
         assert "Avec la version 2.1.0" in page.text
         assert "TIO2 passe de « ce que vous faites déjà bien » à « mérite votre attention »" in page.text

@@ -28,6 +28,7 @@ ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 SERVICE_NAMES = sorted(SERVICES)
 SERVICE_PORT = 8000
+METRICS_PORT = 9464
 INFRASTRUCTURE = ("kafka", "mongo", "gateway", "prometheus", "alertmanager", "alert-sink", "jaeger")
 ALERT_SINK_PORT = 9095
 
@@ -172,8 +173,8 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 @cache
 def served_paths(name: str) -> frozenset[str]:
-    """Every path a service's app answers: its routes and, through included routers, its schema."""
-    app = build_service(name, environment="development")
+    """Every path a service's public app answers (configured as compose runs it: metrics apart)."""
+    app = build_service(name, environment="development", metrics_port=METRICS_PORT)
     paths = {route.path for route in app.routes if hasattr(route, "path")}
     paths |= set(app.openapi().get("paths", {}))
     return frozenset(paths)
@@ -364,6 +365,26 @@ class TestGatewayRoutesEveryServicePrefix:
         for header in ("X-Correlation-ID", "X-Forwarded-For", "X-Forwarded-Proto", "Host"):
             assert re.search(rf"proxy_set_header\s+{header}\s", text), header
 
+    def test_the_forwarded_address_is_the_one_nginx_saw_not_one_the_caller_wrote(self) -> None:
+        # Appending ($proxy_add_x_forwarded_for) would keep a forged left-most entry, which is what
+        # uvicorn believes with FORWARDED_ALLOW_IPS="*": a caller could pick its throttled address.
+        text = NGINX_CONF.read_text(encoding="utf-8")
+        assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", text)
+        assert "$proxy_add_x_forwarded_for" not in text
+
+    def test_its_body_limit_matches_the_services(self) -> None:
+        from shared.settings import DEFAULT_MAX_BODY_BYTES
+
+        match = re.search(r"client_max_body_size\s+(\d+)([km]?);", NGINX_CONF.read_text(encoding="utf-8"))
+        assert match, "no client_max_body_size: nginx's default is 1 MB"
+        size = int(match[1]) * {"": 1, "k": 1024, "m": 1024 * 1024}[match[2]]
+        assert size == DEFAULT_MAX_BODY_BYTES
+
+    def test_its_own_answers_say_nosniff(self) -> None:
+        text = NGINX_CONF.read_text(encoding="utf-8")
+        assert re.search(r"add_header\s+X-Content-Type-Options\s+nosniff\s+always;", text)
+        assert "server_tokens off;" in text
+
 
 # --- monitoring --------------------------------------------------------------------------------
 
@@ -377,17 +398,46 @@ class TestPrometheusScrapesEveryService:
         assert any(str(p).split(":")[0] == "9090" for p in service.get("ports", []))
 
     @pytest.mark.parametrize("name", SERVICE_NAMES)
-    def test_the_service_metrics_are_scraped_under_its_prefix(self, name: str) -> None:
+    def test_the_service_metrics_are_scraped_under_its_prefix_on_the_metrics_port(self, name: str) -> None:
         jobs = [
             job for job in prometheus()["scrape_configs"] if job.get("metrics_path") == f"/{name}/metrics"
         ]
         assert len(jobs) == 1, f"expected one job scraping /{name}/metrics, found {len(jobs)}"
         targets = [t for config in jobs[0]["static_configs"] for t in config["targets"]]
-        assert targets == [f"{name}:{SERVICE_PORT}"]
+        assert targets == [f"{name}:{METRICS_PORT}"]
 
     @pytest.mark.parametrize("name", SERVICE_NAMES)
-    def test_the_scraped_path_is_one_the_service_serves(self, name: str) -> None:
-        assert f"/{name}/metrics" in served_paths(name)
+    def test_the_scraped_path_is_served_on_the_metrics_port_not_the_public_one(self, name: str) -> None:
+        app = build_service(name, environment="development", metrics_port=METRICS_PORT)
+        internal = {route.path for route in app.state.metrics_app.routes}
+        assert internal == {f"/{name}/metrics"}
+        assert f"/{name}/metrics" not in served_paths(name)
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceServesItsMetricsOnTheComposeNetworkOnly:
+    def test_it_listens_for_metrics_on_all_interfaces_at_the_metrics_port(self, name: str) -> None:
+        env = environment_of(name)
+        prefix = f"DIMM_{name.upper()}_"
+        assert env.get(f"{prefix}METRICS_HOST") == "0.0.0.0"
+        assert env.get(f"{prefix}METRICS_PORT") == str(METRICS_PORT)
+
+    def test_the_settings_read_that_environment(self, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefix = f"DIMM_{name.upper()}_"
+        monkeypatch.setenv(f"{prefix}METRICS_PORT", environment_of(name)[f"{prefix}METRICS_PORT"])
+        monkeypatch.setenv(f"{prefix}METRICS_HOST", environment_of(name)[f"{prefix}METRICS_HOST"])
+        settings = SERVICES[name].settings(environment="development")
+        assert (settings.metrics_host, settings.metrics_port) == ("0.0.0.0", METRICS_PORT)
+
+    def test_the_port_is_exposed_to_the_network_and_never_published(self, name: str) -> None:
+        service = compose_service(name)
+        assert str(METRICS_PORT) in [str(port) for port in service.get("expose", [])]
+        assert not service.get("ports"), f"{name} publishes a port"
+
+    def test_the_gateway_refuses_it(self, name: str) -> None:
+        for path in (f"/{name}/metrics", f"/{name}/metrics/", f"/{name}/metrics/x"):
+            assert nginx_route(path) is None, f"the gateway proxies {path}"
+        assert nginx_route(f"/{name}/healthz") == f"http://{name}:{SERVICE_PORT}"
 
 
 class TestPrometheusSendsAlertsToAlertmanager:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from dimm.platform import SERVICES, PrefixDispatcher, build_service
+from dimm.platform import SERVICES, PrefixDispatcher, build_platform, build_service
 
 
 def _echo_app(name: str) -> FastAPI:
@@ -50,3 +53,62 @@ class TestServiceApps:
         paths = [route.path for route in app.routes if hasattr(route, "path")]
         assert paths
         assert all(path.startswith(f"/{name}/") for path in paths), paths
+
+
+@pytest.mark.asyncio
+class TestTheMetricsPortOfDimmUp:
+    async def test_one_internal_server_serves_every_service_s_metrics(self) -> None:
+        platform = build_platform(environment="development", metrics_port=9464)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=platform.metrics()), base_url="http://t"
+        ) as internal:
+            for name in SERVICES:
+                response = await internal.get(f"/{name}/metrics")
+                assert response.status_code == 200, name
+                assert "dimm_http_requests_total" in response.text
+
+    async def test_the_public_port_answers_404_there(self) -> None:
+        platform = build_platform(environment="development", metrics_port=9464)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=platform), base_url="http://t"
+        ) as http:
+            for name in SERVICES:
+                response = await http.get(f"/{name}/metrics")
+                assert response.status_code == 404, name
+                assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_without_a_metrics_port_an_app_keeps_them_for_tests_and_development(self) -> None:
+        app = build_service("scoring", environment="development")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            assert (await http.get("/scoring/metrics")).status_code == 200
+
+
+class TestDimmUpMonitoring:
+    def test_prometheus_scrapes_the_metrics_port(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        import contextlib
+
+        from dimm import cli, monitoring
+
+        seen: dict[str, str] = {}
+
+        @contextlib.contextmanager
+        def fake(data_dir: Path, targets: dict[str, str], **_: object) -> Iterator[monitoring.MonitoringUrls]:
+            seen.update(targets)
+            yield monitoring.MonitoringUrls("http://p", "http://a", "http://s")
+
+        monkeypatch.setattr(monitoring, "local_monitoring", fake)
+        with contextlib.ExitStack() as exits:
+            cli._start_monitoring(exits, tmp_path, host="127.0.0.1", metrics="127.0.0.1:9464")
+        assert seen == dict.fromkeys(SERVICES, "127.0.0.1:9464")
+
+    def test_up_takes_the_metrics_port_with_a_loopback_default(self) -> None:
+        from typer.testing import CliRunner
+
+        from dimm.cli import app
+
+        result = CliRunner().invoke(app, ["up", "--help"], env={"COLUMNS": "200"})
+        assert "--metrics-port" in result.output
+        assert "9464" in result.output
+        assert "--metrics-host" in result.output

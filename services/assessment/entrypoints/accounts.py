@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import JSONResponse
 
 from services.assessment.entrypoints.account_schemas import (
@@ -21,8 +21,8 @@ from services.assessment.entrypoints.dependencies import Caller, Deps, UoW, requ
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import accounts as cases
 from shared.auth import jwk
-from shared.errors import InvalidInput
-from shared.http import problem_responses
+from shared.errors import InvalidInput, Unauthorized
+from shared.http import Throttle, problem_responses
 
 router = APIRouter(tags=["accounts and access"])
 _PROBLEM = problem_responses(401, 403, 404, 409, 422)
@@ -128,25 +128,37 @@ async def revoke_key(client_id: str, caller: Caller, uow: UoW) -> None:
     await cases.revoke_api_key(caller.account_id, client_id, uow=uow)
 
 
-@router.post("/v1/oauth/token", response_model=TokenView, responses=_PROBLEM)
+@router.post("/v1/oauth/token", response_model=TokenView, responses=problem_responses(401, 422, 429))
 async def token(
+    request: Request,
     uow: UoW,
     deps: Deps,
+    throttle: Throttle,
     grant_type: Annotated[str, Form()],
     client_id: Annotated[str, Form(max_length=128)],
     client_secret: Annotated[str, Form(max_length=256)],
     scope: Annotated[str | None, Form(max_length=1000)] = None,
 ) -> TokenView:
-    """Exchange client credentials for a short-lived access token (OAuth2 client credentials)."""
+    """Exchange client credentials for a short-lived access token (OAuth2 client credentials).
+
+    After too many failures for the client id or from the address, 429 until the window ends.
+    """
     if grant_type != "client_credentials":
         raise InvalidInput(
             "Only the client_credentials grant is supported.",
             errors=[{"path": "grant_type", "message": "unsupported_grant_type"}],
         )
+    keys = [f"token:client:{client_id}", f"token:addr:{throttle.address(request)}"]
+    await throttle.check(keys)
     ttl = deps.token_ttl
-    access_token, scopes = await cases.issue_token(
-        client_id, client_secret, scope, uow=uow, issuer=deps.issuer, ttl=ttl
-    )
+    try:
+        access_token, scopes = await cases.issue_token(
+            client_id, client_secret, scope, uow=uow, issuer=deps.issuer, ttl=ttl
+        )
+    except Unauthorized:
+        await throttle.failed(keys)
+        raise
+    await throttle.succeeded(keys[0])
     return TokenView(access_token=access_token, expires_in=int(ttl.total_seconds()), scope=" ".join(scopes))
 
 
