@@ -22,7 +22,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
     async def start() -> None:
         await on_start(deps)
         schedules.append(
-            await start_schedule(
+            start_schedule(
                 deps.runtime,
                 probe_every_seconds=settings.probe_interval_seconds,
                 resend_after=timedelta(minutes=settings.resend_unscored_after_minutes),

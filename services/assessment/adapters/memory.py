@@ -291,6 +291,18 @@ class MemoryIdempotencyRepository:
             del self.items[f"{scope}:{key}"]
 
 
+class MemorySubmissionResender:
+    """Records which diagnostics' submitted events were sent again."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[list[str], datetime]] = []
+
+    async def resend(self, diagnostic_ids: list[str], *, published_before: datetime) -> int:
+        """Record the request; every diagnostic counts as sent again."""
+        self.sent.append((sorted(diagnostic_ids), published_before))
+        return len(diagnostic_ids)
+
+
 class MemoryAssessmentUnitOfWork(MemoryUnitOfWork, AssessmentUnitOfWork):
     """The assessment repositories in memory; committed events are kept in `events`."""
 
@@ -303,3 +315,4 @@ class MemoryAssessmentUnitOfWork(MemoryUnitOfWork, AssessmentUnitOfWork):
         self.models = MemoryModelVersionRepository()
         self.probes = MemoryProbeRepository()
         self.idempotency = MemoryIdempotencyRepository()
+        self.submissions = MemorySubmissionResender()

@@ -8,7 +8,9 @@ from services.assessment.adapters.diagnostics import MongoAnswerRepository, Mong
 from services.assessment.adapters.idempotency import MongoIdempotencyRepository
 from services.assessment.adapters.organisations import MongoOrganisationRepository
 from services.assessment.adapters.probes import MongoProbeRepository
+from services.assessment.adapters.resend import OutboxSubmissionResender
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
+from shared.messaging.outbox import OUTBOX_COLLECTION
 from shared.mongo import Database
 from shared.mongo_unit_of_work import MongoUnitOfWork, Storage
 
@@ -26,6 +28,7 @@ class MongoAssessmentUnitOfWork(MongoUnitOfWork, AssessmentUnitOfWork):
         self.models = MongoModelVersionRepository(db, self)
         self.probes = MongoProbeRepository(db, self)
         self.idempotency = MongoIdempotencyRepository(db)
+        self.submissions = OutboxSubmissionResender(db[OUTBOX_COLLECTION])
 
 
 async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int, probe_ttl_seconds: int) -> None:
@@ -38,6 +41,7 @@ async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int, probe_tt
     await MongoAnswerRepository(db, no_session).ensure_indexes()
     await MongoIdempotencyRepository(db).ensure_indexes(idempotency_ttl_seconds)
     await MongoProbeRepository(db, no_session).ensure_indexes(probe_ttl_seconds)
+    await OutboxSubmissionResender(db[OUTBOX_COLLECTION]).ensure_indexes()
 
 
 class _NoSession:

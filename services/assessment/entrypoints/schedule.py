@@ -6,11 +6,9 @@ from datetime import timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from services.assessment.adapters.resend import OutboxSubmissionResender
 from services.assessment.service_layer import probes
 from services.assessment.service_layer.reconcile import resend_unscored
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
-from shared.messaging.outbox import OUTBOX_COLLECTION
 from shared.mongo import utc_now
 from shared.runtime import ServiceRuntime
 from shared.scheduling import LeasedScheduler, SchedulerMetrics
@@ -21,7 +19,7 @@ RECONCILE_JOB = "assessment-resend-unscored"
 RECONCILE_EVERY_SECONDS = 60.0
 
 
-async def start_schedule(
+def start_schedule(
     runtime: ServiceRuntime[AssessmentUnitOfWork],
     *,
     probe_every_seconds: float,
@@ -35,16 +33,12 @@ async def start_schedule(
     platform or not. The reconciliation sends again the submitted event of diagnostics not scored
     in time (a broker that lost it, a consumer that never got it).
     """
-    resender = OutboxSubmissionResender(runtime.db[OUTBOX_COLLECTION])
-    await resender.ensure_indexes()
 
     async def probe() -> None:
         await probes.request_probes(1, unit_of_work=runtime.unit_of_work)
 
     async def reconcile() -> None:
-        await resend_unscored(
-            uow=runtime.unit_of_work(), resender=resender, now=utc_now(), after=resend_after
-        )
+        await resend_unscored(uow=runtime.unit_of_work(), now=utc_now(), after=resend_after)
 
     scheduler = LeasedScheduler(runtime.lease(SCHEDULER_LEASE), metrics=metrics)
     if probe_every_seconds > 0:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from services.assessment.service_layer.ports import SubmissionResender
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 
 logger = logging.getLogger(__name__)
 
 
-async def resend_unscored(
-    *, uow: AssessmentUnitOfWork, resender: SubmissionResender, now: datetime, after: timedelta
-) -> int:
+async def resend_unscored(*, uow: AssessmentUnitOfWork, now: datetime, after: timedelta) -> int:
     """Send again the submitted event of diagnostics not scored `after` their submission.
 
     The event goes out with its own id: scoring skips it if it had it (and its scored event then
@@ -24,7 +21,7 @@ async def resend_unscored(
         waiting = await uow.diagnostics.unscored_since(now - after)
     if not waiting:
         return 0
-    sent = await resender.resend(waiting, published_before=now - after)
+    sent = await uow.submissions.resend(waiting, published_before=now - after)
     if sent:
         logger.warning("%d submitted diagnostics not scored after %s: their events sent again", sent, after)
     return sent

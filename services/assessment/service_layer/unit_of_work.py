@@ -10,6 +10,7 @@ from services.assessment.service_layer.ports import (
     ModelVersionRepository,
     OrganisationRepository,
     ProbeRepository,
+    SubmissionResender,
 )
 from shared.unit_of_work import UnitOfWork
 
@@ -24,3 +25,4 @@ class AssessmentUnitOfWork(UnitOfWork):
     models: ModelVersionRepository
     probes: ProbeRepository
     idempotency: IdempotencyRepository
+    submissions: SubmissionResender

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -455,15 +455,6 @@ class TestProbes:
         assert found.answers["scoring"].deliveries == 1
 
 
-class _Resender:
-    def __init__(self) -> None:
-        self.sent: list[tuple[list[str], datetime]] = []
-
-    async def resend(self, diagnostic_ids: list[str], *, published_before: datetime) -> int:
-        self.sent.append((sorted(diagnostic_ids), published_before))
-        return len(diagnostic_ids)
-
-
 class TestReconciliation:
     async def test_only_diagnostics_waiting_too_long_for_scoring_are_sent_again(
         self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
@@ -478,14 +469,13 @@ class TestReconciliation:
         await uow.diagnostics.note_scoring_failure(failed, "unknown model version")
         await uow.diagnostics.mark_scored(scored_one, at=utc_now())
         draft_id, _ = await _draft(uow, models)
-        resender = _Resender()
         after = timedelta(minutes=10)
 
         soon = utc_now() + timedelta(minutes=2)
-        assert await reconcile.resend_unscored(uow=uow, resender=resender, now=soon, after=after) == 0
-        assert resender.sent == []
+        assert await reconcile.resend_unscored(uow=uow, now=soon, after=after) == 0
+        assert uow.submissions.sent == []
 
         later = utc_now() + timedelta(minutes=11)
-        assert await reconcile.resend_unscored(uow=uow, resender=resender, now=later, after=after) == 1
-        assert resender.sent == [([waiting], later - after)]
-        assert draft_id not in resender.sent[0][0]
+        assert await reconcile.resend_unscored(uow=uow, now=later, after=after) == 1
+        assert uow.submissions.sent == [([waiting], later - after)]
+        assert draft_id not in uow.submissions.sent[0][0]
