@@ -73,6 +73,7 @@ async def _call(
         response = await http.request(method, url, **kwargs)
     except httpx.HTTPError:
         traffic.requests["unreachable"] += 1
+        await asyncio.sleep(0.2)  # a service being restarted: do not spin on refused connections
         return None
     traffic.requests[f"{response.status_code // 100}xx"] += 1
     if response.status_code >= 500:
