@@ -13,14 +13,14 @@ pytestmark = [
 ]
 
 
-def test_a_poison_event_is_detected_within_two_scrapes() -> None:
+def test_a_poison_event_is_detected_and_reported() -> None:
+    # Whether it is within the goal is the benchmark's figure, not a test's assertion.
     lines: list[str] = []
     (detection,) = run_alerts_bench(faults=("poison",), scrape_seconds=1.0, echo=lines.append)
     assert detection.alert == "DeadLettersIncreasing"
     assert detection.seconds is not None
-    assert detection.met, lines
     assert detection.labels["topic"].endswith(".dlq")
-    assert any("detected 1/1, within the goal 1/1" in line for line in lines), lines
+    assert any("detected 1/1" in line for line in lines), lines
 
 
 def test_an_unknown_fault_is_refused_before_anything_starts() -> None:
