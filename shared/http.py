@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.routing import Route
 
-from shared.auth import Access, Principal
+from shared.auth import SCOPES, Access, Principal
 from shared.body_limit import BodyLimitMiddleware
 from shared.errors import Forbidden, Unauthorized
 from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
@@ -227,6 +227,7 @@ def create_service_app(
     app.include_router(ops_router(runtime, registry, http_metrics, with_metrics=not own_port), prefix=prefix)
     for router in routers:
         app.include_router(router, prefix=prefix)
+    _declare_oauth2(app)
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token
@@ -239,3 +240,40 @@ def create_service_app(
     app.state.metrics_app = metrics_app(runtime, registry, http_metrics)
     instrument_http(app, service=runtime.name, prefix=prefix)
     return app
+
+
+TOKEN_URL = "/assessment/v1/oauth/token"
+
+
+def _declare_oauth2(app: FastAPI) -> None:
+    """Declare the OAuth2 client-credentials flow, so Swagger UI's Authorize can fetch a token.
+
+    Every operation that takes a bearer token accepts one from this flow too; the token endpoint
+    itself authenticates its clients with HTTP Basic (or in the body).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["oauth2"] = {
+            "type": "oauth2",
+            "description": "An API key's client credentials exchanged at the token endpoint (RFC 6749 §4.4).",
+            "flows": {"clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": dict(SCOPES)}},
+        }
+        schemes["basicClient"] = {
+            "type": "http",
+            "scheme": "basic",
+            "description": "The token endpoint's client authentication: client_id and client_secret.",
+        }
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                security = operation.get("security") if isinstance(operation, dict) else None
+                if security and any("HTTPBearer" in entry for entry in security):
+                    operation["security"] = [*security, {"oauth2": []}]
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

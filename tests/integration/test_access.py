@@ -40,15 +40,21 @@ class TestTokens:
         tenant = await new_tenant(http)
         response = await _token(http, tenant.client_id, "dimm_sk_wrong")
         assert response.status_code == 401
-        assert response.headers["content-type"] == "application/problem+json"
+        # RFC 6749 §5.2 on the token endpoint (problem bodies everywhere else).
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers["www-authenticate"].startswith("Basic")
+        assert response.headers["cache-control"] == "no-store"
 
     async def test_an_unknown_client_is_a_401(self, http: httpx.AsyncClient) -> None:
         assert (await _token(http, "dimm_ck_nobody", "x")).status_code == 401
 
-    async def test_an_unsupported_grant_is_a_422(self, http: httpx.AsyncClient) -> None:
+    async def test_an_unsupported_grant_is_a_400_unsupported_grant_type(
+        self, http: httpx.AsyncClient
+    ) -> None:
         tenant = await new_tenant(http)
         response = await _token(http, tenant.client_id, tenant.client_secret, grant_type="password")
-        assert response.status_code == 422
+        assert response.status_code == 400
+        assert response.json()["error"] == "unsupported_grant_type"
 
     async def test_a_token_can_be_narrowed_to_some_scopes(self, http: httpx.AsyncClient) -> None:
         tenant = await new_tenant(http)
@@ -61,7 +67,8 @@ class TestTokens:
     async def test_a_scope_the_key_lacks_cannot_be_asked_for(self, http: httpx.AsyncClient) -> None:
         tenant = await new_tenant(http, scopes=["organisations:read"])
         response = await _token(http, tenant.client_id, tenant.client_secret, scope="organisations:write")
-        assert response.status_code == 422
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_scope"
 
     async def test_an_expired_token_is_a_401(self, http: httpx.AsyncClient, app: FastAPI) -> None:
         tenant = await new_tenant(http)

@@ -45,6 +45,14 @@ def _assert_throttled(response: httpx.Response) -> None:
     assert 0 < int(response.headers["retry-after"]) <= WINDOW_SECONDS
 
 
+def _assert_token_throttled(response: httpx.Response) -> None:
+    """The token endpoint answers in RFC 6749's shape, never cached, with Retry-After."""
+    assert response.status_code == 429, response.text
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert response.headers["cache-control"] == "no-store"
+    assert 0 < int(response.headers["retry-after"]) <= WINDOW_SECONDS
+
+
 class TestWrongClientSecrets:
     async def test_sixty_in_a_row_get_429_from_the_eleventh(
         self, app: FastAPI, http: httpx.AsyncClient
@@ -54,7 +62,7 @@ class TestWrongClientSecrets:
             statuses = [(await _token(attacker, tenant.client_id, "wrong-secret")) for _ in range(60)]
         assert [r.status_code for r in statuses[:LIMIT]] == [401] * LIMIT
         for response in statuses[LIMIT:]:
-            _assert_throttled(response)
+            _assert_token_throttled(response)
 
     async def test_the_locked_client_id_is_refused_even_with_its_secret_from_elsewhere(
         self, app: FastAPI, http: httpx.AsyncClient
@@ -64,7 +72,7 @@ class TestWrongClientSecrets:
             for _ in range(LIMIT):
                 await _token(attacker, tenant.client_id, "wrong-secret")
         async with from_address(app, _unique_address()) as owner:
-            _assert_throttled(await _token(owner, tenant.client_id, tenant.client_secret))
+            _assert_token_throttled(await _token(owner, tenant.client_id, tenant.client_secret))
 
     async def test_another_client_from_another_address_is_unaffected(
         self, app: FastAPI, http: httpx.AsyncClient

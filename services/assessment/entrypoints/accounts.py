@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from services.assessment.entrypoints.account_schemas import (
@@ -19,9 +17,16 @@ from services.assessment.entrypoints.account_schemas import (
 )
 from services.assessment.entrypoints.dependencies import Caller, Deps, UoW, require_operator
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
+from services.assessment.entrypoints.oauth import (
+    NO_STORE,
+    OAUTH_ERROR_SCHEMA,
+    TOKEN_OPENAPI,
+    OAuthError,
+    read_token_request,
+)
 from services.assessment.service_layer import accounts as cases
 from shared.auth import jwk
-from shared.errors import InvalidInput, Unauthorized
+from shared.errors import InvalidInput, TooManyRequests, Unauthorized
 from shared.http import Throttle, problem_responses
 
 router = APIRouter(tags=["accounts and access"])
@@ -128,38 +133,52 @@ async def revoke_key(client_id: str, caller: Caller, uow: UoW) -> None:
     await cases.revoke_api_key(caller.account_id, client_id, uow=uow)
 
 
-@router.post("/v1/oauth/token", response_model=TokenView, responses=problem_responses(401, 422, 429))
-async def token(
-    request: Request,
-    uow: UoW,
-    deps: Deps,
-    throttle: Throttle,
-    grant_type: Annotated[str, Form()],
-    client_id: Annotated[str, Form(max_length=128)],
-    client_secret: Annotated[str, Form(max_length=256)],
-    scope: Annotated[str | None, Form(max_length=1000)] = None,
-) -> TokenView:
+_OAUTH_ERROR = {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}
+
+
+@router.post(
+    "/v1/oauth/token",
+    response_model=TokenView,
+    responses={
+        400: {"description": "RFC 6749 §5.2 error", "content": _OAUTH_ERROR},
+        401: {"description": "invalid_client (RFC 6749 §5.2)", "content": _OAUTH_ERROR},
+        429: {"description": "Too many failed attempts: retry after Retry-After", "content": _OAUTH_ERROR},
+    },
+    openapi_extra=TOKEN_OPENAPI,
+)
+async def token(request: Request, deps: Deps, throttle: Throttle) -> JSONResponse:
     """Exchange client credentials for a short-lived access token (OAuth2 client credentials).
 
-    After too many failures for the client id or from the address, 429 until the window ends.
+    The client authenticates with HTTP Basic or with `client_id` and `client_secret` in the form;
+    an optional `scope` narrows the token to some of the key's scopes. Errors follow RFC 6749
+    §5.2. After too many failures for the client id or from the address, 429 until the window ends.
     """
-    if grant_type != "client_credentials":
-        raise InvalidInput(
-            "Only the client_credentials grant is supported.",
-            errors=[{"path": "grant_type", "message": "unsupported_grant_type"}],
-        )
-    keys = [f"token:client:{client_id}", f"token:addr:{throttle.address(request)}"]
-    await throttle.check(keys)
-    ttl = deps.token_ttl
     try:
-        access_token, scopes = await cases.issue_token(
-            client_id, client_secret, scope, uow=uow, issuer=deps.issuer, ttl=ttl
-        )
-    except Unauthorized:
-        await throttle.failed(keys)
-        raise
+        # The form first (under the body limit), before anything reaches the database.
+        asked = await read_token_request(request)
+        uow = deps.runtime.unit_of_work()
+        keys = [f"token:client:{asked.client_id}", f"token:addr:{throttle.address(request)}"]
+        try:
+            await throttle.check(keys)
+        except TooManyRequests as exc:
+            raise OAuthError(
+                "temporarily_unavailable", str(exc), status=429, retry_after=exc.retry_after_seconds
+            ) from exc
+        ttl = deps.token_ttl
+        try:
+            access_token, scopes = await cases.issue_token(
+                asked.client_id, asked.client_secret, asked.scope, uow=uow, issuer=deps.issuer, ttl=ttl
+            )
+        except Unauthorized as exc:
+            await throttle.failed(keys)
+            raise OAuthError("invalid_client", str(exc), status=401) from exc
+        except InvalidInput as exc:
+            raise OAuthError("invalid_scope", str(exc)) from exc
+    except OAuthError as error:
+        return error.response()
     await throttle.succeeded(keys[0])
-    return TokenView(access_token=access_token, expires_in=int(ttl.total_seconds()), scope=" ".join(scopes))
+    view = TokenView(access_token=access_token, expires_in=int(ttl.total_seconds()), scope=" ".join(scopes))
+    return JSONResponse(view.model_dump(mode="json"), headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json")
