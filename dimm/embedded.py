@@ -52,7 +52,7 @@ def wait_for_port(port: int, *, process: subprocess.Popen[bytes], name: str, tim
     raise StackError(f"{name} did not listen on {LOOPBACK}:{port} within {timeout:.0f}s")
 
 
-def _detach_and_follow_parent() -> None:
+def follow_parent() -> None:
     """Run in the child: a session of its own, and a SIGTERM if the parent dies."""
     os.setsid()
     with contextlib.suppress(OSError, AttributeError):
@@ -66,7 +66,7 @@ def _spawn(
     with open(log_path, "ab") as log:
         # Ctrl-C reaches the platform first, which then stops the children in order; a
         # platform killed outright still takes its children down with it.
-        preexec = _detach_and_follow_parent if sys.platform.startswith("linux") else os.setsid
+        preexec = follow_parent if sys.platform.startswith("linux") else os.setsid
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec, env=env)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from dimm.embedded import follow_parent
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".tools" / "monitoring" / "usr" / "bin"
@@ -133,9 +137,11 @@ def alertmanager_config_text(sink_url: str, *, source: Path = ALERTMANAGER_CONFI
 
 
 def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start a child in a session of its own that is stopped if we die (never an orphan Prometheus)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        preexec = follow_parent if sys.platform.startswith("linux") else os.setsid
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec)
 
 
 def _wait_ready(

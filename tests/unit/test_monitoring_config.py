@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,36 @@ def test_every_receiver_of_the_alertmanager_file_posts_to_the_local_sink(tmp_pat
     path.write_text(text)
     result = subprocess.run([str(amtool), "check-config", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_does_not_outlive_the_process_that_started_it(tmp_path: Path) -> None:
+    """A killed `dimm up` or benchmark leaves no Prometheus behind (the parent-death signal)."""
+    if find_tool("prometheus") is None:
+        pytest.skip("Prometheus not found: `make monitoring` fetches it")
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from dimm.embedded import free_port\n"
+        "from dimm.monitoring import running_prometheus\n"
+        f"with running_prometheus(Path({str(tmp_path)!r}), {{}}, port=free_port()):\n"
+        "    children = os.popen(f'pgrep -P {os.getpid()}').read().split()\n"
+        "    print(children[0], flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    prometheus = int(parent.stdout.readline())
+    parent.kill()  # SIGKILL: no cleanup code runs in the parent
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while _running(prometheus) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(prometheus), "Prometheus outlived the process that started it"
+
+
+def _running(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
