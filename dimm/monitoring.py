@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from dimm.embedded import follow_parent
+from dimm.embedded import follow_parent, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".tools" / "monitoring" / "usr" / "bin"
@@ -161,16 +161,6 @@ def _wait_ready(
     raise RuntimeError(f"{name} did not get ready at {url} within {timeout:.0f}s (see {log_path})")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextlib.contextmanager
 def running_prometheus(
     work_dir: Path,
@@ -212,7 +202,7 @@ def running_prometheus(
         _wait_ready(url, process, "Prometheus", log_path, timeout=60)
         yield url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @contextlib.contextmanager
@@ -240,7 +230,7 @@ def running_alertmanager(
             _wait_ready(url, process, "Alertmanager", log_path, timeout=30)
             yield url
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 def firing_alerts(prometheus: str, *, timeout: float = 5.0) -> list[dict[str, Any]]:

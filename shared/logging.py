@@ -66,6 +66,25 @@ class JsonFormatter(logging.Formatter):
 REPEATING = ("aiokafka", "kafka", "faststream", "pymongo", "shared.messaging")
 
 
+class OccasionalWarning:
+    """Warn about a recurring failure at most once per interval, saying how many came since the last."""
+
+    def __init__(self, logger: logging.Logger, *, every_seconds: float = 300.0) -> None:
+        self._logger = logger
+        self._every = every_seconds
+        self._count = 0
+        self._last = float("-inf")
+
+    def failed(self, what: str, error: BaseException) -> None:
+        """Count one failure; log `what` with the count and the error if the interval has passed."""
+        self._count += 1
+        now = time.monotonic()
+        if now - self._last >= self._every:
+            reason = str(error) or type(error).__name__
+            self._logger.warning("%s (%d failures since the last warning): %s", what, self._count, reason)
+            self._last, self._count = now, 0
+
+
 class RepeatSummary(logging.Filter):
     """Let one line of a kind through per interval; the next one says how many were held back.
 

@@ -33,7 +33,7 @@ from shared.messaging.outbox import (
 from shared.messaging.reconcile import KafkaScanner
 from shared.messaging.resume import ParkingPolicy
 from shared.messaging.subscription import Subscription
-from shared.messaging.topics import dead_letter_topic, events_topic, provision_topics, service_topics
+from shared.messaging.topics import dead_letter_topic, events_topic, service_topics
 from shared.mongo import Client, Database, create_client, ping
 from shared.mongo_unit_of_work import Storage
 from shared.settings import ServiceSettings
@@ -210,11 +210,14 @@ class ServiceRuntime(Generic[U]):
         specs = service_topics(
             self.name, partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours
         )
-        await _retry_start(
-            "kafka",
-            lambda: asyncio.to_thread(provision_topics, settings.kafka_bootstrap_servers, specs),
-            deadline_seconds=self._deadline,
+        self._guard = TopicGuard(
+            settings.kafka_bootstrap_servers,
+            specs,
+            own_topic=events_topic(self.name),
+            interval_seconds=settings.topic_check_seconds,
+            on_lost=self._replay_lost,
         )
+        await _retry_start("kafka", self._guard.provision, deadline_seconds=self._deadline)
         self._sender = KafkaSender(settings.kafka_bootstrap_servers, client_id=f"dimm-{self.name}-relay")
         await self._sender.start()
         self._relay = OutboxRelay(
@@ -235,14 +238,7 @@ class ServiceRuntime(Generic[U]):
             await self._consumer.ensure_indexes()
             self._consumer.resumer.start()
         await self.broker.start()
-        self._guard = TopicGuard(
-            settings.kafka_bootstrap_servers,
-            specs,
-            own_topic=events_topic(self.name),
-            interval_seconds=settings.topic_check_seconds,
-            on_lost=self._replay_lost,
-        )
-        await self._guard.start()
+        self._guard.start()
         if self._subscription is not None and self.lag_metrics is not None:
             self._lag = LagMonitor(
                 KafkaLagReader(

@@ -1,54 +1,63 @@
-"""What the monitoring tests check queries against: the metrics the services really export."""
+"""What the monitoring tests check queries against: the metrics the services really export.
+
+The alert rules and the dashboards are both checked with these: a PromQL expression's metric
+names, and the sample names each service's registry exports (built without starting, no I/O).
+"""
 
 from __future__ import annotations
 
-import functools
 import re
+from functools import cache
 
 from prometheus_client import CollectorRegistry
 
+from dimm.platform import SERVICES, build_service
+
+#: What Prometheus makes itself, with no service exporting it.
+PROMETHEUS_OWN = frozenset({"up"})
+PROMQL_WORDS = frozenset(
+    {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless"}
+    | {"offset", "inf", "nan"}
+)
+STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
+#: An identifier not followed by `(` (a function or an aggregation), not inside a number.
+IDENTIFIER = re.compile(r"(?<![\w:.])[A-Za-z_:][\w:]*(?![\w:])(?!\s*\()")
 #: Sample suffixes each metric type exports (`_created` left out: nothing should query it).
 _SUFFIXES = {
     "counter": ("_total",),
     "histogram": ("_bucket", "_sum", "_count"),
-    "summary": ("_sum", "_count", ""),
-    "gauge": ("",),
-    "info": ("_info",),
-    "unknown": ("",),
+    "summary": ("", "_sum", "_count"),
 }
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
-_MATCHERS = re.compile(r"\{[^}]*\}")
-_GROUPINGS = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
-_RANGES = re.compile(r"\[[^\]]*\]")
-_NAMES = re.compile(r"\b(dimm_[a-zA-Z0-9_]+)\b(?!\s*\()")
-
-
-def sample_names(registry: CollectorRegistry) -> set[str]:
-    """Return the names of every sample a registry exports."""
-    found = set()
-    for family in registry.collect():
-        for suffix in _SUFFIXES.get(family.type, ("",)):
-            found.add(family.name + suffix)
-    return found
-
-
-@functools.cache
-def exported_by_service() -> dict[str, frozenset[str]]:
-    """Build each service's app (no I/O) and return the sample names its /metrics exports."""
-    from dimm.platform import SERVICES, build_service
-
-    return {name: frozenset(sample_names(build_service(name).state.deps.registry)) for name in SERVICES}
-
-
-def exported() -> frozenset[str]:
-    """Return the sample names any service exports."""
-    return frozenset().union(*exported_by_service().values())
 
 
 def metric_names(expr: str) -> set[str]:
-    """Return the platform metric names (`dimm_…`) a PromQL expression reads."""
-    bare = _STRINGS.sub('""', expr)
-    bare = _MATCHERS.sub("", bare)
-    bare = _GROUPINGS.sub("", bare)
-    bare = _RANGES.sub("", bare)
-    return set(_NAMES.findall(bare))
+    """The metric names a query reads: identifiers outside strings, matchers, ranges and groupings."""
+    text = STRING.sub('""', expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = GROUPING.sub(" ", text)
+    return {name for name in IDENTIFIER.findall(text) if name.lower() not in PROMQL_WORDS}
+
+
+@cache
+def registry_of(name: str) -> CollectorRegistry:
+    """The registry of a service's app, built without starting it (no I/O)."""
+    app = build_service(name, environment="development")
+    registry: CollectorRegistry = app.state.deps.registry
+    return registry
+
+
+@cache
+def exported(name: str) -> frozenset[str]:
+    """The sample names Prometheus stores from a service (labelled families have no samples yet)."""
+    names: set[str] = set()
+    for family in registry_of(name).collect():
+        names.update(family.name + suffix for suffix in _SUFFIXES.get(family.type, ("",)))
+        names.update(sample.name for sample in family.samples if not sample.name.endswith("_created"))
+    return frozenset(names)
+
+
+def exported_by_any() -> frozenset[str]:
+    """The sample names any service exports."""
+    return frozenset().union(*(exported(name) for name in SERVICES))

@@ -98,6 +98,11 @@ class Platform:
     def kafka(self) -> str:
         return self.stack.kafka_bootstrap_servers
 
+    @staticmethod
+    def database(service: str) -> str:
+        """The database of a service in this run."""
+        return f"bench_alerts_{service}"
+
     def env(self, service: str) -> dict[str, str]:
         prefix = f"DIMM_{service.upper()}_"
         return {
@@ -108,7 +113,7 @@ class Platform:
             "DIMM_ASSESSMENT_ADMIN_TOKEN": self.token,
             "DIMM_ASSESSMENT_JWT_PRIVATE_KEY": self.private_key,
             "DIMM_JWT_PUBLIC_KEY": self.public_key,
-            f"{prefix}MONGODB_DATABASE": f"bench_alerts_{service}",
+            f"{prefix}MONGODB_DATABASE": self.database(service),
             f"{prefix}CONSUMER_LAG_INTERVAL_SECONDS": f"{self.scrape_seconds:g}",
         }
 
@@ -309,18 +314,10 @@ def print_detections(detections: list[Detection], echo: Echo) -> None:
     echo(f"  detected {detected}/{len(detections)}, within the goal {met}/{len(detections)}")
 
 
-def run_alerts_bench(*, faults: tuple[str, ...], scrape_seconds: float, echo: Echo) -> list[Detection]:
-    """Start the platform and Prometheus, inject each fault in turn, and print what fired when."""
-    if find_tool("prometheus") is None:
-        raise LookupError("Prometheus is not installed: `make monitoring` fetches it (Debian's package)")
-    unknown = set(faults) - set(FAULTS)
-    if unknown:
-        raise ValueError(f"unknown faults {sorted(unknown)}; choose from {', '.join(FAULTS)}")
-    echo(
-        f"dimm bench alerts — faults {', '.join(faults)}; Prometheus scrapes and evaluates every "
-        f"{scrape_seconds:g} s; rules of deploy/prometheus/rules unchanged"
-    )
-    with tempfile.TemporaryDirectory(prefix="dimm-bench-alerts-") as tmp:
+@contextlib.contextmanager
+def running_platform(name: str, *, scrape_seconds: float) -> Iterator[Platform]:
+    """Tansu and SecantusDB (on disk) with the platform's topics, then the four services as processes."""
+    with tempfile.TemporaryDirectory(prefix=f"dimm-bench-{name}-") as tmp:
         work = Path(tmp)
         stack = EmbeddedStack(data_dir=work, kafka_port=free_port(), mongo_port=free_port())
         platform = Platform(stack, work, scrape_seconds)
@@ -332,17 +329,34 @@ def run_alerts_bench(*, faults: tuple[str, ...], scrape_seconds: float, echo: Ec
                 platform.start(service)
             for service in SERVICES:
                 platform.wait_ready(service)
-            with running_prometheus(
-                work / "prometheus",
-                platform.targets(),
-                port=free_port(),
-                scrape_interval_seconds=scrape_seconds,
-            ) as prometheus:
-                wait_until_scraped(prometheus, len(SERVICES), timeout=60)
-                time.sleep(2 * scrape_seconds)  # every counter seen at 0 before a fault moves it
-                detections = [inject(fault, platform, prometheus, echo) for fault in faults]
+            yield platform
         finally:
             platform.stop()
             stack.stop()
+
+
+def run_alerts_bench(*, faults: tuple[str, ...], scrape_seconds: float, echo: Echo) -> list[Detection]:
+    """Start the platform and Prometheus, inject each fault in turn, and print what fired when."""
+    if find_tool("prometheus") is None:
+        raise LookupError("Prometheus is not installed: `make monitoring` fetches it (Debian's package)")
+    unknown = set(faults) - set(FAULTS)
+    if unknown:
+        raise ValueError(f"unknown faults {sorted(unknown)}; choose from {', '.join(FAULTS)}")
+    echo(
+        f"dimm bench alerts — faults {', '.join(faults)}; Prometheus scrapes and evaluates every "
+        f"{scrape_seconds:g} s; rules of deploy/prometheus/rules unchanged"
+    )
+    with (
+        running_platform("alerts", scrape_seconds=scrape_seconds) as platform,
+        running_prometheus(
+            platform.work / "prometheus",
+            platform.targets(),
+            port=free_port(),
+            scrape_interval_seconds=scrape_seconds,
+        ) as prometheus,
+    ):
+        wait_until_scraped(prometheus, len(SERVICES), timeout=60)
+        time.sleep(2 * scrape_seconds)  # every counter seen at 0 before a fault moves it
+        detections = [inject(fault, platform, prometheus, echo) for fault in faults]
     print_detections(detections, echo)
     return detections

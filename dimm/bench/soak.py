@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,11 +25,10 @@ from typing import Any
 import httpx
 from pymongo import MongoClient
 
-from dimm.bench.alerts import SERVICES, Platform, wait_until_scraped
+from dimm.bench.alerts import SERVICES, Platform, running_platform, wait_until_scraped
 from dimm.demo import account_token
 from dimm.embedded import EmbeddedStack, free_port, stop_process
 from dimm.monitoring import find_tool, firing_alerts, running_prometheus
-from shared.messaging.topics import platform_topics, provision_topics
 from shared.model.editions import SME_PROFILE
 
 Echo = Callable[[str], None]
@@ -124,35 +122,33 @@ async def _one_diagnostic(traffic: Traffic, http: httpx.AsyncClient, headers: di
     await _call(traffic, http, "GET", f"{V1}/diagnostics/{diag}", headers=headers)
 
 
+async def _open_account(
+    traffic: Traffic, http: httpx.AsyncClient, operator: dict[str, str], plan: str
+) -> dict[str, str] | None:
+    """Open an account and return its bearer header (None when the platform did not answer)."""
+    account = await _call(
+        traffic, http, "POST", f"{V1}/accounts", json={"name": "Soak", "plan": plan}, headers=operator
+    )
+    if account is None or account.status_code != 201:
+        return None
+    try:
+        token = await account_token(http, operator, str(account.json()["account_id"]))
+    except Exception:
+        traffic.requests["unreachable"] += 1
+        return None
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def _worker(traffic: Traffic, url: str, operator: dict[str, str], stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         headers: dict[str, str] | None = None
         while not stop.is_set():
             if headers is None:
-                account = await _call(
-                    traffic,
-                    http,
-                    "POST",
-                    f"{V1}/accounts",
-                    json={"name": "Soak", "plan": "premium"},
-                    headers=operator,
-                )
-                if account is None or account.status_code != 201:
-                    await asyncio.sleep(1)
-                    continue
-                try:
-                    headers = {
-                        "Authorization": f"Bearer {await account_token(http, operator, _account_id(account))}"
-                    }
-                except Exception:
-                    traffic.requests["unreachable"] += 1
+                headers = await _open_account(traffic, http, operator, "premium")
+                if headers is None:
                     await asyncio.sleep(1)
                     continue
             await _one_diagnostic(traffic, http, headers)
-
-
-def _account_id(response: httpx.Response) -> str:
-    return str(response.json()["account_id"])
 
 
 async def _inject(fault: str, platform: Platform, stack: EmbeddedStack) -> None:
@@ -186,9 +182,9 @@ def _scored_counts(stack: EmbeddedStack, acknowledged: list[str]) -> tuple[int, 
     """
     client: MongoClient[dict[str, Any]] = MongoClient(stack.mongodb_url)
     try:
-        assessment = client["bench_alerts_assessment"]["diagnostics"]
+        assessment = client[Platform.database("assessment")]["diagnostics"]
         scored = assessment.count_documents({"_id": {"$in": acknowledged}, "status": "scored"})
-        scoring = client["bench_alerts_scoring"]
+        scoring = client[Platform.database("scoring")]
         with_card = len(scoring["scorecards"].distinct("_id", {"_id": {"$in": acknowledged}}))
         pipeline: list[dict[str, Any]] = [
             {
@@ -206,32 +202,32 @@ def _scored_counts(stack: EmbeddedStack, acknowledged: list[str]) -> tuple[int, 
         client.close()
 
 
+async def _scored_in_time(
+    http: httpx.AsyncClient, headers: dict[str, str], diag: str, deadline: float
+) -> bool:
+    """Wait until a diagnostic is scored, or the deadline passes."""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+            answer = await http.get(f"{V1}/diagnostics/{diag}", headers=headers)
+            if answer.json()["status"] == "scored":
+                return True
+        await asyncio.sleep(1)
+    return False
+
+
 async def _recovery(url: str, operator: dict[str, str], started: float, timeout: float) -> float | None:
     """Seconds from `started` until a diagnostic submitted now is scored (None if never)."""
     traffic = Traffic()
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         while time.monotonic() < deadline:
-            try:
-                account = await http.post(
-                    f"{V1}/accounts", json={"name": "Probe", "plan": "free"}, headers=operator
-                )
-                if account.status_code == 201:
-                    headers = {
-                        "Authorization": f"Bearer {await account_token(http, operator, _account_id(account))}"
-                    }
-                    await _one_diagnostic(traffic, http, headers)
-                    if traffic.acknowledged:
-                        diag = traffic.acknowledged[-1]
-                        while time.monotonic() < deadline:
-                            status = (await http.get(f"{V1}/diagnostics/{diag}", headers=headers)).json()[
-                                "status"
-                            ]
-                            if status == "scored":
-                                return time.monotonic() - started
-                            await asyncio.sleep(1)
-            except Exception:
-                pass
+            headers = await _open_account(traffic, http, operator, "free")
+            if headers is not None:
+                await _one_diagnostic(traffic, http, headers)
+            if headers is not None and traffic.acknowledged:
+                if await _scored_in_time(http, headers, traffic.acknowledged[-1], deadline):
+                    return time.monotonic() - started
+                return None
             await asyncio.sleep(1)
     return None
 
@@ -251,25 +247,13 @@ def _optional_prometheus(work: Path, platform: Platform) -> Iterator[str | None]
 def run_soak(*, minutes: float, workers: int, echo: Echo) -> dict[str, Any]:
     """Drive traffic for `minutes`, inject every fault in turn, and print what happened."""
     echo(f"dimm bench soak — {minutes:g} min of traffic ({workers} workers), faults: {', '.join(FAULTS)}")
-    with tempfile.TemporaryDirectory(prefix="dimm-bench-soak-") as tmp:
-        work = Path(tmp)
-        stack = EmbeddedStack(data_dir=work, kafka_port=free_port(), mongo_port=free_port())
-        platform = Platform(stack, work, 5.0)
-        try:
-            stack.start_kafka()
-            stack.start_mongo()
-            provision_topics(stack.kafka_bootstrap_servers, platform_topics(partitions=3, retention_hours=24))
-            for service in SERVICES:
-                platform.start(service)
-            for service in SERVICES:
-                platform.wait_ready(service)
-            with _optional_prometheus(work, platform) as prometheus:
-                result = asyncio.run(
-                    _soak(platform, stack, prometheus, minutes=minutes, workers=workers, echo=echo)
-                )
-        finally:
-            platform.stop()
-            stack.stop()
+    with (
+        running_platform("soak", scrape_seconds=5.0) as platform,
+        _optional_prometheus(platform.work, platform) as prometheus,
+    ):
+        result = asyncio.run(
+            _soak(platform, platform.stack, prometheus, minutes=minutes, workers=workers, echo=echo)
+        )
     return result
 
 

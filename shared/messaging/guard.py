@@ -14,18 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from shared.messaging.topics import TopicSpec, provision_topics, topic_ids
+from shared.logging import OccasionalWarning
+from shared.messaging.topics import TopicSpec, check_topics
 
 logger = logging.getLogger(__name__)
 
-#: Seconds between two warnings about a broker that does not answer (the count says how many).
-_WARN_EVERY_SECONDS = 300.0
+#: Provision the specs, then return (the topics created, the broker's id of the own topic).
+Check = Callable[[str, Sequence[TopicSpec], str], tuple[list[str], dict[str, str]]]
 
-Provision = Callable[[str, Sequence[TopicSpec]], list[str]]
-Describe = Callable[[str, Sequence[str]], dict[str, str]]
+
+def _check(servers: str, specs: Sequence[TopicSpec], own: str) -> tuple[list[str], dict[str, str]]:
+    return check_topics(servers, specs, identify=[own])
 
 
 class TopicGuard:
@@ -39,39 +40,27 @@ class TopicGuard:
         own_topic: str,
         interval_seconds: float,
         on_lost: Callable[[list[str]], Awaitable[None]],
-        provision: Provision | None = None,
-        describe: Describe | None = None,
+        check: Check = _check,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._specs = tuple(specs)
         self._interval = interval_seconds
         self._on_lost = on_lost
-        self._provision = provision or (lambda servers, specs: provision_topics(servers, specs))
-        self._describe = describe or (lambda servers, names: topic_ids(servers, names))
+        self._check = check
         self._own = own_topic
         self._known_id: str | None = None
         self._lost: list[str] = []
         self._task: asyncio.Task[None] | None = None
-        self._failures = 0
-        self._last_warning = float("-inf")
+        self._warning = OccasionalWarning(logger)
         self.ok = False
 
     async def check_once(self) -> list[str]:
         """Provision what is missing; return the topics created (and replay if they were lost)."""
         try:
-            created = await asyncio.to_thread(self._provision, self._bootstrap, self._specs)
-            ids = await asyncio.to_thread(self._describe, self._bootstrap, [self._own])
+            created, ids = await asyncio.to_thread(self._check, self._bootstrap, self._specs, self._own)
         except Exception as exc:
             self.ok = False
-            self._failures += 1
-            now = time.monotonic()
-            if now - self._last_warning >= _WARN_EVERY_SECONDS:
-                logger.warning(
-                    "topics not checked (%d failures since the last warning): %s",
-                    self._failures,
-                    exc or type(exc).__name__,
-                )
-                self._last_warning, self._failures = now, 0
+            self._warning.failed("topics not checked", exc)
             return []
         if created:
             logger.warning("topics %s were missing on the broker: provisioned", sorted(created))
@@ -96,9 +85,18 @@ class TopicGuard:
             await asyncio.sleep(self._interval)
             await self.check_once()
 
-    async def start(self) -> None:
-        """Check once now (learning the topic's id), then in the background every interval."""
-        await self.check_once()
+    async def provision(self) -> list[str]:
+        """Provision the topics now and learn the own topic's id; raise if the broker does not answer.
+
+        The service's start-up provisioning, retried by the caller while the broker comes up.
+        """
+        created, ids = await asyncio.to_thread(self._check, self._bootstrap, self._specs, self._own)
+        self._known_id = ids.get(self._own, self._known_id)
+        self.ok = True
+        return created
+
+    def start(self) -> None:
+        """Check in the background every interval (after `provision`)."""
         self._task = asyncio.create_task(self._run(), name="topic-guard")
 
     async def stop(self) -> None:

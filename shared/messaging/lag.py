@@ -19,10 +19,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-logger = logging.getLogger(__name__)
+from shared.logging import OccasionalWarning
+from shared.messaging.reconcile import high_watermarks
 
-#: Seconds between two warnings about failed measurements (the count says how many in between).
-_WARN_EVERY_SECONDS = 300.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -147,24 +147,8 @@ class KafkaLagReader:
         offsets = await admin.list_consumer_group_offsets(self._group, partitions=partitions)
         committed = {tp: (meta.offset if meta is not None else None) for tp, meta in offsets.items()}
         begins = await consumer.beginning_offsets(partitions)
-        ends = await self._ends(consumer, partitions)
+        ends = await high_watermarks(consumer, partitions, timeout_seconds=self._timeout)
         return lags(ends, begins, committed)
-
-    @staticmethod
-    async def _ends(
-        consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
-    ) -> dict[TopicPartition, int]:
-        """Each partition's high watermark as a fetch reports it (Tansu's ListOffsets under-reports it)."""
-        consumer.assign(partitions)
-        listed = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, listed[tp])  # at the listed end, so the probing fetch carries little
-        while any(consumer.highwater(tp) is None for tp in partitions):
-            await consumer.getmany(*partitions, timeout_ms=200)
-        ends = {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in partitions}
-        for tp in partitions:
-            consumer.seek(tp, ends[tp])
-        return ends
 
     async def close(self) -> None:
         """Close both clients (they are opened again on the next read)."""
@@ -195,8 +179,7 @@ class LagMonitor:
         self._topics = tuple(topics)
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
-        self._failed_since_warning = 0
-        self._last_warning = float("-inf")
+        self._warning = OccasionalWarning(logger)
 
     async def measure_once(self) -> list[PartitionLag]:
         """Measure now and set the gauges; a failure is counted, and logged once per quiet interval."""
@@ -204,16 +187,7 @@ class LagMonitor:
             measured = await self._reader.read(self._topics)
         except Exception as exc:
             self._metrics.failures.labels(self._group).inc()
-            self._failed_since_warning += 1
-            now = time.monotonic()
-            if now - self._last_warning >= _WARN_EVERY_SECONDS:
-                logger.warning(
-                    "consumer lag of %s not measured (%d failures since the last warning): %s",
-                    self._group,
-                    self._failed_since_warning,
-                    exc or type(exc).__name__,
-                )
-                self._last_warning, self._failed_since_warning = now, 0
+            self._warning.failed(f"consumer lag of {self._group} not measured", exc)
             return []
         self._metrics.show(self._group, measured, at=time.time())
         return measured

@@ -100,7 +100,7 @@ class KafkaScanner:
             if not partitions:
                 return set(), {}
             begins = await consumer.beginning_offsets(partitions)
-            ends = await self._ends(consumer, partitions)
+            ends = await high_watermarks(consumer, partitions, timeout_seconds=self._timeout)
             for tp in partitions:
                 known = recorded.get((tp.topic, tp.partition))
                 consumer.seek(tp, scan_start(known, begin=begins[tp], end=ends[tp], limit=limit))
@@ -108,21 +108,6 @@ class KafkaScanner:
             return ids, {(tp.topic, tp.partition): await consumer.position(tp) for tp in partitions}
         finally:
             await consumer.stop()
-
-    async def _ends(
-        self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
-    ) -> dict[TopicPartition, int]:
-        """Return each partition's end as a fetch reports it (Tansu's ListOffsets under-reports it)."""
-        consumer.assign(partitions)
-        listed = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, listed[tp])  # close to the end, so the probing fetch carries little
-        deadline = asyncio.get_running_loop().time() + self._timeout
-        while any(consumer.highwater(tp) is None for tp in partitions):
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"no fetch answered for {sorted(map(str, partitions))}")
-            await consumer.getmany(*partitions, timeout_ms=200)
-        return {tp: consumer.highwater(tp) or 0 for tp in partitions}
 
     async def _read_to_end(
         self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition], source: str
@@ -155,3 +140,22 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list
         numbers = consumer.partitions_for_topic(topic) or set()
         found += [TopicPartition(topic, n) for n in sorted(numbers)]
     return found
+
+
+async def high_watermarks(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], *, timeout_seconds: float
+) -> dict[TopicPartition, int]:
+    """Return each partition's end as a fetch reports it (Tansu's ListOffsets under-reports it).
+
+    The consumer is assigned the partitions and left positioned near their ends.
+    """
+    consumer.assign(partitions)
+    listed = await consumer.end_offsets(partitions)
+    for tp in partitions:
+        consumer.seek(tp, listed[tp])  # close to the end, so the probing fetch carries little
+    deadline = asyncio.get_running_loop().time() + timeout_seconds
+    while any(consumer.highwater(tp) is None for tp in partitions):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"no fetch answered for {sorted(map(str, partitions))}")
+        await consumer.getmany(*partitions, timeout_ms=200)
+    return {tp: consumer.highwater(tp) or 0 for tp in partitions}

@@ -57,6 +57,21 @@ def provision_topics(
     bootstrap_servers: str, specs: Iterable[TopicSpec], *, timeout_ms: int = 15_000
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created (blocking call)."""
+    created, _ = check_topics(bootstrap_servers, specs, timeout_ms=timeout_ms)
+    return created
+
+
+def check_topics(
+    bootstrap_servers: str,
+    specs: Iterable[TopicSpec],
+    *,
+    identify: Iterable[str] = (),
+    timeout_ms: int = 15_000,
+) -> tuple[list[str], dict[str, str]]:
+    """Create the missing topics, then read the broker's id of those in `identify` (one admin session).
+
+    A topic deleted and created again gets a new id: that is how a service learns its broker lost it.
+    """
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap_servers, client_id="dimm-provisioner", request_timeout_ms=timeout_ms
     )
@@ -72,30 +87,20 @@ def provision_topics(
             for spec in specs
             if spec.name not in existing
         ]
-        if not wanted:
-            return []
-        try:
-            admin.create_topics(wanted, timeout_ms=timeout_ms)
-        except TopicAlreadyExistsError:
-            logger.info("topics were created concurrently by another process")
         created = [topic.name for topic in wanted]
-        logger.info("provisioned topics %s", created)
-        return created
+        if wanted:
+            try:
+                admin.create_topics(wanted, timeout_ms=timeout_ms)
+            except TopicAlreadyExistsError:
+                logger.info("topics were created concurrently by another process")
+            logger.info("provisioned topics %s", created)
+        names = list(identify)
+        described = admin.describe_topics(names) if names else []
     finally:
         admin.close()
-
-
-def topic_ids(bootstrap_servers: str, names: Iterable[str], *, timeout_ms: int = 15_000) -> dict[str, str]:
-    """Return the broker's id of each existing topic (a topic deleted and created again gets a new one)."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="dimm-topic-check", request_timeout_ms=timeout_ms
-    )
-    try:
-        described = admin.describe_topics(list(names))
-    finally:
-        admin.close()
-    return {
+    ids = {
         str(topic["name"]): str(topic["topic_id"])
         for topic in described
         if topic.get("error_code", 0) == 0 and topic.get("topic_id")
     }
+    return created, ids

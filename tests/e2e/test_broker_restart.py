@@ -8,7 +8,6 @@ published lately (kept in their outboxes), and every acknowledged submission end
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections import Counter
@@ -18,28 +17,19 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import MongoClient
 
 from dimm.embedded import EmbeddedStack, free_port, stop_process
+from shared.events.contracts.scoring import DiagnosticScored
 from shared.messaging.topics import events_topic, platform_topics, provision_topics
-from shared.model.editions import SME_PROFILE
-from tests.e2e.processes import TOKEN, Platform
+from tests.e2e.flows import V1, answered_draft, distinct_ids_per_diagnostic, organisation, tenant_headers
+from tests.e2e.processes import Platform
 from tests.stack import Backend
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("assessment", "scoring")
 DIAGNOSTICS = 16
-V1 = "/assessment/v1"
-OPERATOR = {"Authorization": f"Bearer {TOKEN}"}
-ORGANISATION = {
-    "name": "Boulangerie Martin",
-    "sector": "commerce",
-    "headcount": 42,
-    "region": "bretagne",
-    "organisation_type": "entreprise",
-}
 
 
 @pytest.fixture
@@ -70,76 +60,14 @@ def platform(stack: EmbeddedStack, tmp_path: Path) -> Iterator[Platform]:
         running.stop_all()
 
 
-async def _tenant(http: httpx.AsyncClient) -> dict[str, str]:
-    account = await http.post(f"{V1}/accounts", json={"name": "Cabinet", "plan": "free"}, headers=OPERATOR)
-    account_id = account.json()["account_id"]
-    key = (
-        await http.post(f"{V1}/accounts/{account_id}/api-keys", json={"name": "e2e"}, headers=OPERATOR)
-    ).json()
-    token = await http.post(
-        f"{V1}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": key["client_id"],
-            "client_secret": key["client_secret"],
-        },
-    )
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
-async def _answered_draft(http: httpx.AsyncClient, headers: dict[str, str]) -> str:
-    org = (await http.post(f"{V1}/organisations", json=ORGANISATION, headers=headers)).json()[
-        "organisation_id"
-    ]
-    diag = (
-        await http.post(
-            f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"}, headers=headers
-        )
-    ).json()["diagnostic_id"]
-    invited = await http.post(
-        f"{V1}/diagnostics/{diag}/respondents", json={"name": "Claire", "role": "direction"}, headers=headers
-    )
-    respondent = invited.json()["respondent"]["respondent_id"]
-    for code in SME_PROFILE:
-        url = f"{V1}/diagnostics/{diag}/respondents/{respondent}/answers/{code}"
-        assert (await http.put(url, json={"level": 3}, headers=headers)).status_code == 200
-    return str(diag)
-
-
-async def _scored_event_ids(bootstrap: str) -> dict[str, set[str]]:
-    """Every scored event on the (new) scoring topic: its ids per diagnostic."""
-    topic = events_topic("scoring")
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await reader.start()
-    try:
-        partitions = [
-            TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or {0, 1, 2})
-        ]
-        reader.assign(partitions)
-        await reader.seek_to_beginning(*partitions)
-        found: dict[str, set[str]] = {}
-        idle = 0
-        while idle < 3:
-            batch = await reader.getmany(timeout_ms=500)
-            idle = 0 if batch else idle + 1
-            for records in batch.values():
-                for record in records:
-                    headers = dict(record.headers)
-                    if headers.get("ce_type") == b"dimm.scoring.diagnostic.scored.v1":
-                        diagnostic = json.loads(record.value)["diagnostic_id"]
-                        found.setdefault(diagnostic, set()).add(headers["ce_id"].decode())
-        return found
-    finally:
-        await reader.stop()
-
-
 def test_every_submission_acknowledged_around_a_broker_restart_is_scored_once(
     stack: EmbeddedStack, platform: Platform
 ) -> None:
     async def scenario() -> tuple[list[str], dict[str, Any]]:
         async with httpx.AsyncClient(base_url=platform.url("assessment"), timeout=30) as http:
-            headers = await _tenant(http)
-            drafts = [await _answered_draft(http, headers) for _ in range(DIAGNOSTICS)]
+            headers = await tenant_headers(http)
+            org = await organisation(http, headers)
+            drafts = [await answered_draft(http, headers, org) for _ in range(DIAGNOSTICS)]
 
             async def submit(diag: str) -> tuple[str, int]:
                 response = await http.post(f"{V1}/diagnostics/{diag}/submit", headers=headers)
@@ -175,7 +103,9 @@ def test_every_submission_acknowledged_around_a_broker_restart_is_scored_once(
     # them again. Each diagnostic scored once: one scored event id, however often it was sent.
     deadline = time.monotonic() + 60
     while True:
-        events = asyncio.run(_scored_event_ids(stack.kafka_bootstrap_servers))
+        events = distinct_ids_per_diagnostic(
+            stack.kafka_bootstrap_servers, events_topic("scoring"), DiagnosticScored.event_type
+        )
         if all(events.get(d) for d in acknowledged) or time.monotonic() > deadline:
             break
         time.sleep(1)

@@ -8,26 +8,23 @@ the services are not restarted and must reconnect by themselves.
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from kafka import KafkaConsumer
 from pymongo import MongoClient
 
 from dimm.embedded import free_port, start_secantus, start_tansu, stop_process, wait_for_port
 from shared.events.contracts.assessment import DiagnosticSubmitted
 from shared.events.contracts.scoring import DiagnosticScored
 from shared.messaging.topics import events_topic
-from shared.model.editions import SME_PROFILE
-from tests.e2e.processes import TOKEN, Platform, kill
+from tests.e2e.flows import V1, answered_draft, distinct_ids_per_diagnostic, organisation, tenant_headers
+from tests.e2e.processes import Platform, kill
 from tests.stack import Backend
 
 pytestmark = pytest.mark.e2e
@@ -36,15 +33,6 @@ DIAGNOSTICS = 36
 CONCURRENCY = 3
 KILL_AFTER_ACKNOWLEDGED = 8
 OUTAGE_SECONDS = 2.0
-V1 = "/assessment/v1"
-ORGANISATION = {
-    "name": "Boulangerie Martin",
-    "sector": "commerce",
-    "headcount": 42,
-    "region": "bretagne",
-    "organisation_type": "entreprise",
-    "siren": "732829320",
-}
 
 
 @dataclass
@@ -104,51 +92,12 @@ def platform(stack: KillableStack) -> Iterator[Platform]:
         running.stop_all()
 
 
-async def _token(http: httpx.AsyncClient) -> dict[str, str]:
-    operator = {"Authorization": f"Bearer {TOKEN}"}
-    account = await http.post(f"{V1}/accounts", json={"name": "Cabinet", "plan": "free"}, headers=operator)
-    assert account.status_code == 201, account.text
-    key = await http.post(
-        f"{V1}/accounts/{account.json()['account_id']}/api-keys", json={"name": "e2e"}, headers=operator
-    )
-    assert key.status_code == 201, key.text
-    token = await http.post(
-        f"{V1}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            **{k: key.json()[k] for k in ("client_id", "client_secret")},
-        },
-    )
-    assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
-async def _draft(http: httpx.AsyncClient, auth: dict[str, str], organisation: str) -> str:
-    """Open a quick diagnostic and answer every indicator of the SME profile: ready to submit."""
-    created = await http.post(
-        f"{V1}/organisations/{organisation}/diagnostics", json={"scope": "pme-10-priorites"}, headers=auth
-    )
-    diagnostic: str = created.json()["diagnostic_id"]
-    invited = await http.post(
-        f"{V1}/diagnostics/{diagnostic}/respondents",
-        json={"name": "Claire", "role": "direction"},
-        headers=auth,
-    )
-    respondent = invited.json()["respondent"]["respondent_id"]
-    for code in SME_PROFILE:
-        url = f"{V1}/diagnostics/{diagnostic}/respondents/{respondent}/answers/{code}"
-        assert (await http.put(url, json={"level": 3}, headers=auth)).status_code == 200
-    return diagnostic
-
-
 async def _drafts(http: httpx.AsyncClient) -> tuple[dict[str, str], list[str]]:
-    auth = await _token(http)
-    organisation = await http.post(f"{V1}/organisations", json=ORGANISATION, headers=auth)
-    assert organisation.status_code == 201, organisation.text
-    org = organisation.json()["organisation_id"]
+    auth = await tenant_headers(http)
+    org = await organisation(http, auth)
     drafts: list[str] = []
     for _ in range(DIAGNOSTICS // 6):
-        drafts += await asyncio.gather(*(_draft(http, auth, org) for _ in range(6)))
+        drafts += await asyncio.gather(*(answered_draft(http, auth, org) for _ in range(6)))
     return auth, drafts
 
 
@@ -185,26 +134,6 @@ async def _burst_with_a_kill(
 
     await asyncio.gather(killer(), *(submitter() for _ in range(CONCURRENCY)))
     return answers
-
-
-def _distinct_ids_per_diagnostic(backend: Backend, topic: str, event_type: str) -> dict[str, set[str]]:
-    """Read a topic from the start: the CloudEvents ids of one type, by diagnostic."""
-    reader = KafkaConsumer(
-        topic,
-        bootstrap_servers=backend.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    ids: dict[str, set[str]] = defaultdict(set)
-    try:
-        for record in reader:
-            headers = {k: v.decode() for k, v in record.headers}
-            if headers.get("ce_type") == event_type:
-                ids[json.loads(record.value)["diagnostic_id"]].add(headers["ce_id"])
-    finally:
-        reader.close()
-    return ids
 
 
 def _wait_until_scored(
@@ -255,11 +184,11 @@ class TestDatabaseKilledMidBurst:
         finally:
             mongo.close()
 
-        submissions = _distinct_ids_per_diagnostic(
-            stack.backend, events_topic("assessment"), DiagnosticSubmitted.event_type
+        submissions = distinct_ids_per_diagnostic(
+            stack.backend.kafka_bootstrap_servers, events_topic("assessment"), DiagnosticSubmitted.event_type
         )
-        scorings = _distinct_ids_per_diagnostic(
-            stack.backend, events_topic("scoring"), DiagnosticScored.event_type
+        scorings = distinct_ids_per_diagnostic(
+            stack.backend.kafka_bootstrap_servers, events_topic("scoring"), DiagnosticScored.event_type
         )
         # Redelivery may repeat a record, never a new event: one event id per diagnostic on each topic.
         assert {d: len(submissions[d]) for d in submitted} == dict.fromkeys(submitted, 1)

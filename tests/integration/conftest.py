@@ -159,10 +159,18 @@ ORGANISATION = {
 
 
 async def submitted_diagnostic(
-    tenant: Tenant, levels: dict[str, int], *, assessed_on: str | None = None, validated: bool = False
+    tenant: Tenant,
+    levels: dict[str, int],
+    *,
+    assessed_on: str | None = None,
+    validated: bool = False,
+    organisation_id: str | None = None,
 ) -> tuple[str, str]:
-    """Register an organisation, answer a quick diagnostic (and validate every level), submit it."""
-    org = (await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"]
+    """Register an organisation (unless given), answer a quick diagnostic (and validate it), submit it."""
+    org = (
+        organisation_id
+        or ((await tenant.call("POST", f"{V1}/organisations", json=ORGANISATION)).json()["organisation_id"])
+    )
     diag = (
         await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
     ).json()["diagnostic_id"]

@@ -215,17 +215,6 @@ class TestWithdrawnAfterSubmission:
 async def _resubmitted(
     tenant: Tenant, org: str, levels: dict[str, int], *, assessed_on: str | None = None
 ) -> str:
-    """Submit another quick diagnostic of the same organisation, answered by the owner for a respondent."""
-    diag = (
-        await tenant.call("POST", f"{V1}/organisations/{org}/diagnostics", json={"scope": "pme-10-priorites"})
-    ).json()["diagnostic_id"]
-    invited = await tenant.call(
-        "POST", f"{V1}/diagnostics/{diag}/respondents", json={"name": "C", "role": "d"}
-    )
-    rid = invited.json()["respondent"]["respondent_id"]
-    for code, level in levels.items():
-        url = f"{V1}/diagnostics/{diag}/respondents/{rid}/answers/{code}"
-        assert (await tenant.call("PUT", url, json={"level": level})).status_code == 200
-    body = {"assessed_on": assessed_on} if assessed_on else None
-    assert (await tenant.call("POST", f"{V1}/diagnostics/{diag}/submit", json=body)).status_code == 200
+    """Submit another quick diagnostic of the same organisation."""
+    _, diag = await submitted_diagnostic(tenant, levels, assessed_on=assessed_on, organisation_id=org)
     return diag

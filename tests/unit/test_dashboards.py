@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry
 
 from dimm.dashboards import dump, render
 from dimm.monitoring import find_tool
-from dimm.platform import SERVICES, build_service
+from dimm.platform import SERVICES
+from tests.monitoring import PROMETHEUS_OWN, exported, metric_names, registry_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS_DIR = ROOT / "deploy" / "grafana" / "dashboards"
@@ -32,16 +32,6 @@ DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 #: Grafana's own variables, replaced by durations of the same kind before promtool reads a query.
 BUILT_IN = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
 VARIABLE = re.compile(r"\$\{(?P<braced>\w+)(?::\w+)?\}|\$(?P<bare>\w+)")
-#: What Prometheus makes itself, with no service exporting it.
-PROMETHEUS_OWN = frozenset({"up"})
-PROMQL_WORDS = frozenset(
-    {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless"}
-    | {"offset", "inf", "nan"}
-)
-STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
-#: An identifier not followed by `(` (a function or an aggregation), not inside a number.
-IDENTIFIER = re.compile(r"(?<![\w:.])[A-Za-z_:][\w:]*(?![\w:])(?!\s*\()")
 BUCKET_BOUND = re.compile(r'(?P<metric>\w+)_bucket\{[^}]*\ble="(?P<le>[^"]+)"')
 
 COMMON = {
@@ -114,15 +104,6 @@ def expressions(dashboard: dict[str, Any]) -> list[str]:
     return [target["expr"] for panel in query_panels(dashboard) for target in panel.get("targets", [])]
 
 
-def metric_names(expr: str) -> set[str]:
-    """The metric names a query reads: identifiers outside strings, matchers, ranges and groupings."""
-    text = STRING.sub('""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = GROUPING.sub(" ", text)
-    return {name for name in IDENTIFIER.findall(text) if name.lower() not in PROMQL_WORDS}
-
-
 def as_recorded(expr: str) -> str:
     """Replace Grafana's variables: built-in ones by durations, ours by a regex matching anything."""
 
@@ -131,29 +112,6 @@ def as_recorded(expr: str) -> str:
         return BUILT_IN.get(name, ".*")
 
     return VARIABLE.sub(value, expr)
-
-
-@cache
-def registry_of(name: str) -> CollectorRegistry:
-    """The registry of a service's app, built without starting it (no I/O)."""
-    app = build_service(name, environment="development")
-    registry: CollectorRegistry = app.state.deps.registry
-    return registry
-
-
-@cache
-def exported(name: str) -> frozenset[str]:
-    """The sample names Prometheus stores from a service (labelled families have no samples yet)."""
-    suffixes = {
-        "counter": ("_total",),
-        "histogram": ("_bucket", "_sum", "_count"),
-        "summary": ("", "_sum", "_count"),
-    }
-    names: set[str] = set()
-    for family in registry_of(name).collect():
-        names.update(family.name + suffix for suffix in suffixes.get(family.type, ("",)))
-        names.update(sample.name for sample in family.samples if not sample.name.endswith("_created"))
-    return frozenset(names)
 
 
 def allowed_for(file_name: str) -> frozenset[str]:

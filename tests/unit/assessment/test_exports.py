@@ -6,26 +6,16 @@ import json
 from datetime import timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.domain.answers import Evidence, Given
 from services.assessment.entrypoints.exports import export_csv, export_json
 from services.assessment.service_layer import diagnostics, organisations
 from services.assessment.service_layer.catalogue import ModelCache
-from shared.auth import SCOPES, Principal, TokenIssuer
+from tests.unit.assessment.given import ISSUER, ORGANISATION, OWNER, as_respondent
 
 pytestmark = pytest.mark.asyncio
 
-ISSUER = TokenIssuer(Ed25519PrivateKey.generate(), issuer="dimm")
-OWNER = Principal("acc_1", frozenset(SCOPES), "premium", "tok")
-ORGANISATION = {
-    "name": "Boulangerie Martin",
-    "sector": "commerce",
-    "headcount": 42,
-    "region": "bretagne",
-    "organisation_type": "entreprise",
-}
 SECRET_OF_B = ("Bernard Secret", "commentaire confidentiel de Bernard", "https://intranet.example/bernard")
 
 
@@ -60,24 +50,13 @@ async def _two_respondents(uow: MemoryAssessmentUnitOfWork, models: ModelCache) 
     return diagnostic.diagnostic_id, ids[0], ids[1]
 
 
-def _as(respondent_id: str, diagnostic_id: str) -> Principal:
-    return Principal(
-        "acc_1",
-        frozenset({"respondent"}),
-        "premium",
-        "t",
-        diagnostic_id=diagnostic_id,
-        respondent_id=respondent_id,
-    )
-
-
 class TestRespondentExports:
     async def test_a_respondents_json_export_holds_only_their_own_answers_and_name(
         self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
     ) -> None:
         diagnostic_id, alice, bernard = await _two_respondents(uow, models)
         exported = export_json(
-            *await diagnostics.export_of(_as(alice, diagnostic_id), diagnostic_id, uow=uow)
+            *await diagnostics.export_of(as_respondent(alice, diagnostic_id), diagnostic_id, uow=uow)
         )
         assert [a["respondent_id"] for a in exported["answers"]] == [alice]
         assert [r["respondent_id"] for r in exported["diagnostic"]["respondents"]] == [alice]
@@ -89,7 +68,9 @@ class TestRespondentExports:
         self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
     ) -> None:
         diagnostic_id, alice, bernard = await _two_respondents(uow, models)
-        text = export_csv(*await diagnostics.export_of(_as(alice, diagnostic_id), diagnostic_id, uow=uow))
+        text = export_csv(
+            *await diagnostics.export_of(as_respondent(alice, diagnostic_id), diagnostic_id, uow=uow)
+        )
         assert alice in text
         assert bernard not in text
         assert not [secret for secret in SECRET_OF_B if secret in text]

@@ -5,26 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.service_layer import diagnostics, organisations
 from services.assessment.service_layer.catalogue import ModelCache
-from shared.auth import SCOPES, Principal, TokenIssuer
 from shared.errors import NotFound
 from shared.events.contracts.assessment import RespondentRevoked
+from tests.unit.assessment.given import ISSUER, ORGANISATION, OWNER, as_respondent
 
 pytestmark = pytest.mark.asyncio
-
-OWNER = Principal("acc_1", frozenset(SCOPES), "premium", "tok")
-ISSUER = TokenIssuer(Ed25519PrivateKey.generate(), issuer="dimm")
-ORGANISATION = {
-    "name": "Boulangerie Martin",
-    "sector": "commerce",
-    "headcount": 42,
-    "region": "bretagne",
-    "organisation_type": "entreprise",
-}
 
 
 async def _invited(uow: MemoryAssessmentUnitOfWork, models: ModelCache) -> tuple[str, str, str]:
@@ -42,17 +31,6 @@ async def _invited(uow: MemoryAssessmentUnitOfWork, models: ModelCache) -> tuple
         ttl=timedelta(days=1),
     )
     return org.organisation_id, diagnostic.diagnostic_id, respondent.respondent_id
-
-
-def _as(respondent_id: str, diagnostic_id: str) -> Principal:
-    return Principal(
-        "acc_1",
-        frozenset({"respondent"}),
-        "premium",
-        "t",
-        diagnostic_id=diagnostic_id,
-        respondent_id=respondent_id,
-    )
 
 
 class TestRespondentRevocation:
@@ -84,7 +62,7 @@ class TestRespondentRevocation:
         self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
     ) -> None:
         _, diagnostic_id, respondent = await _invited(uow, models)
-        assert not await diagnostics.respondent_is_revoked(_as(respondent, diagnostic_id), uow=uow)
+        assert not await diagnostics.respondent_is_revoked(as_respondent(respondent, diagnostic_id), uow=uow)
         await diagnostics.revoke_respondent(OWNER, diagnostic_id, respondent, uow=uow)
-        assert await diagnostics.respondent_is_revoked(_as(respondent, diagnostic_id), uow=uow)
+        assert await diagnostics.respondent_is_revoked(as_respondent(respondent, diagnostic_id), uow=uow)
         assert not await diagnostics.respondent_is_revoked(OWNER, uow=uow)

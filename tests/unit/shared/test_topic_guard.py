@@ -20,17 +20,12 @@ class Broker:
 
     def __init__(self, answers: list[tuple[list[str], str] | Exception]) -> None:
         self.answers = answers
-        self.current: tuple[list[str], str] = ([], "")
 
-    def provision(self, servers: str, specs: Sequence[TopicSpec]) -> list[str]:
+    def check(self, servers: str, specs: Sequence[TopicSpec], own: str) -> tuple[list[str], dict[str, str]]:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
-        self.current = answer
-        return answer[0]
-
-    def describe(self, servers: str, names: Sequence[str]) -> dict[str, str]:
-        return {OWN: self.current[1]}
+        return answer[0], {own: answer[1]}
 
 
 def guard(broker: Broker, lost: list[list[str]]) -> TopicGuard:
@@ -43,8 +38,7 @@ def guard(broker: Broker, lost: list[list[str]]) -> TopicGuard:
         own_topic=OWN,
         interval_seconds=60,
         on_lost=on_lost,
-        provision=broker.provision,
-        describe=broker.describe,
+        check=broker.check,
     )
 
 
@@ -54,8 +48,7 @@ async def test_a_replaced_own_topic_is_replayed_whoever_created_it_again() -> No
     # that checked first, so this one created nothing.
     broker = Broker([([], "id-1"), ([], "id-1"), ([], "id-2"), ([], "id-2")])
     checking = guard(broker, lost)
-    await checking.start()
-    await checking.stop()
+    await checking.provision()  # the service's start-up: provisions, learns the own topic's id
     await checking.check_once()
     assert lost == []
     await checking.check_once()
@@ -77,8 +70,7 @@ async def test_a_broker_away_makes_the_guard_not_ok_and_warns_once(caplog: pytes
     checking = guard(
         Broker([([], "id-1"), ConnectionError("refused"), ConnectionError("refused"), ([], "id-1")]), lost
     )
-    await checking.start()
-    await checking.stop()
+    await checking.provision()  # the service's start-up: provisions, learns the own topic's id
     with caplog.at_level(logging.WARNING, logger="shared.messaging.guard"):
         await checking.check_once()
         await checking.check_once()
@@ -104,11 +96,9 @@ async def test_a_failed_replay_is_tried_again_at_the_next_check() -> None:
         own_topic=OWN,
         interval_seconds=60,
         on_lost=on_lost,
-        provision=broker.provision,
-        describe=broker.describe,
+        check=broker.check,
     )
-    await checking.start()
-    await checking.stop()
+    await checking.provision()  # the service's start-up: provisions, learns the own topic's id
     await checking.check_once()
     await checking.check_once()
     assert calls == [[OWN], [OWN]]
