@@ -117,7 +117,7 @@ class TestRfcAnswers:
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
-def test_every_service_declares_the_client_credentials_flow(service: str) -> None:
+async def test_every_service_declares_the_client_credentials_flow(service: str) -> None:
     document = build_service(service).openapi()
     flow = document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == TOKEN_URL
