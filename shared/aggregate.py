@@ -16,6 +16,8 @@ class Recorded:
     subject: str | None
     #: The trace the event was staged in, set by the unit of work that collects it.
     trace: TraceContext | None = None
+    #: Another topic than the service's own (a partner's feed); None: the service's topic.
+    topic: str | None = None
 
 
 @dataclass

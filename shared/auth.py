@@ -27,6 +27,11 @@ SCOPES: dict[str, str] = {
     "keys:manage": "create, list and revoke the account's API keys",
 }
 RESPONDENT_SCOPE = "respondent"
+#: The scopes of a partner's keys; an account's keys cannot carry them, nor a partner's any other.
+PARTNER_SCOPES: dict[str, str] = {
+    "partner:events": "read the partner's feed of consented events",
+    "partner:webhooks": "manage the partner's webhook endpoints and their delivery log",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,13 @@ class Principal:
     client_id: str | None = None
     diagnostic_id: str | None = None
     respondent_id: str | None = None
+    #: Set for a partner's token: `account_id` is then the partner's id, and only partner routes accept it.
+    partner_id: str | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        """Tell whether the token is a partner's (only partner routes accept it)."""
+        return self.partner_id is not None
 
     @property
     def is_respondent(self) -> bool:
@@ -133,7 +145,12 @@ class TokenIssuer:
             "scope": " ".join(sorted(principal.scopes)),
             "plan": principal.plan,
         }
-        extras = {"cid": principal.client_id, "diag": principal.diagnostic_id, "rsp": principal.respondent_id}
+        extras = {
+            "cid": principal.client_id,
+            "diag": principal.diagnostic_id,
+            "rsp": principal.respondent_id,
+            "ptn": principal.partner_id,
+        }
         claims.update({k: v for k, v in extras.items() if v is not None})
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid})
 
@@ -174,6 +191,7 @@ class TokenVerifier:
             client_id=claims.get("cid"),
             diagnostic_id=claims.get("diag"),
             respondent_id=claims.get("rsp"),
+            partner_id=claims.get("ptn"),
         )
 
 

@@ -86,9 +86,9 @@ class UnitOfWork(abc.ABC):
         """Tell whether a transaction is open (reads outside one see the latest committed state)."""
         return self._depth > 0
 
-    def emit(self, event: Event, *, subject: str | None) -> None:
-        """Stage an outgoing event; it is written with the state at commit."""
-        self._staged.append(Recorded(event, subject, self._trace_context()))
+    def emit(self, event: Event, *, subject: str | None, topic: str | None = None) -> None:
+        """Stage an outgoing event (for another topic if `topic`): it is written with the state at commit."""
+        self._staged.append(Recorded(event, subject, self._trace_context(), topic))
 
     def collect(self, *aggregates: Aggregate) -> None:
         """Stage the events the aggregates recorded."""

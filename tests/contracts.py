@@ -15,10 +15,15 @@ from shared.events.contracts.assessment import (
     DiagnosticSubmitted,
     DiagnosticWithdrawn,
     Divergence,
+    GrantGiver,
     OrganisationErased,
     OrganisationProfile,
     OrganisationRegistered,
     OrganisationUpdated,
+    PartnerGrantGiven,
+    PartnerGrantRevoked,
+    PartnerRegistered,
+    PartnerUpdated,
     RespondentRevoked,
 )
 from shared.events.contracts.benchmark import (
@@ -29,6 +34,16 @@ from shared.events.contracts.benchmark import (
     StudyPublished,
 )
 from shared.events.contracts.catalogue import ModelPublished
+from shared.events.contracts.partner import (
+    PARTNER_AFFECTED_EXAMPLE,
+    PARTNER_FAILED_EXAMPLE,
+    PARTNER_SCORED_EXAMPLE,
+    PARTNER_STUDY_EXAMPLE,
+    PartnerDiagnosticScored,
+    PartnerOrganisationAffected,
+    PartnerScoringFailed,
+    PartnerStudyPublished,
+)
 from shared.events.contracts.probe import (
     BenchmarkProbeAnswered,
     ProbeRequested,
@@ -130,6 +145,38 @@ def examples() -> list[Event]:
         DiagnosticScoringFailed(
             diagnostic_id=DIAGNOSTIC, organisation_id=ORG, account_id=ACCOUNT, reason="waited", failed_at=NOW
         ),
+        PartnerRegistered(
+            partner_id="ptn_1", name="Banque Exemple", event_kinds=["diagnostic.scored"], registered_at=NOW
+        ),
+        PartnerUpdated(
+            partner_id="ptn_1",
+            name="Banque Exemple",
+            event_kinds=["diagnostic.scored", "study.published"],
+            active=False,
+            updated_at=NOW,
+        ),
+        PartnerGrantGiven(
+            grant_id="grt_1",
+            partner_id="ptn_1",
+            organisation_id=ORG,
+            event_kinds=["diagnostic.scored"],
+            expires_at=None,
+            backfill=True,
+            given_by=GrantGiver(account_id=ACCOUNT, client_id="dimm_ck_1"),
+            given_at=NOW,
+        ),
+        PartnerGrantRevoked(
+            grant_id="grt_1",
+            partner_id="ptn_1",
+            organisation_id=ORG,
+            reason="erased",
+            revoked_by=None,
+            revoked_at=NOW,
+        ),
+        PartnerDiagnosticScored.model_validate(PARTNER_SCORED_EXAMPLE),
+        PartnerScoringFailed.model_validate(PARTNER_FAILED_EXAMPLE),
+        PartnerOrganisationAffected.model_validate(PARTNER_AFFECTED_EXAMPLE),
+        PartnerStudyPublished.model_validate(PARTNER_STUDY_EXAMPLE),
     ]
 
 

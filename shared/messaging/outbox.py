@@ -166,11 +166,12 @@ class Outbox:
 
     async def stage(self, recorded: Sequence[Recorded], *, session: AsyncClientSession | None) -> None:
         """Stage events a unit of work collected, each with the trace it was staged in."""
-        envelopes = [self.envelope(r.event, subject=r.subject, trace=r.trace) for r in recorded]
-        if envelopes:
-            await self._collection.insert_many(
-                [outbox_document(e, self.topic) for e in envelopes], session=session
-            )
+        documents = [
+            outbox_document(self.envelope(r.event, subject=r.subject, trace=r.trace), r.topic or self.topic)
+            for r in recorded
+        ]
+        if documents:
+            await self._collection.insert_many(documents, session=session)
 
     async def pending(self) -> int:
         """Count the events written but not yet published."""

@@ -13,6 +13,7 @@ from services.assessment.domain.answers import StoredAnswer
 from services.assessment.domain.catalogue import Publication, PublishedVersion
 from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
 from services.assessment.domain.organisations import Organisation
+from services.assessment.domain.partners import Grant, Partner
 from services.assessment.domain.probes import Probe, ProbeAnswer
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.aggregate import Aggregate
@@ -71,6 +72,54 @@ class MemoryAccountRepository:
         if stored is None or not stored.active:
             return False
         self.api_keys[key.client_id] = _copy(key)
+        return True
+
+
+class MemoryPartnerRepository:
+    """Partners and grants in dictionaries."""
+
+    def __init__(self) -> None:
+        self.partners: dict[str, Partner] = {}
+        self.grants_by_id: dict[str, Grant] = {}
+
+    async def add(self, partner: Partner) -> None:
+        """Store a new partner."""
+        self.partners[partner.partner_id] = _copy(partner)
+
+    async def get(self, partner_id: str) -> Partner | None:
+        """Return a partner."""
+        found = self.partners.get(partner_id)
+        return _copy(found) if found else None
+
+    async def save(self, partner: Partner) -> None:
+        """Store a partner's new name, kinds or status."""
+        self.partners[partner.partner_id] = _copy(partner)
+
+    async def listed(self, *, active_only: bool = False) -> list[Partner]:
+        """List the partners by name."""
+        found = [p for p in self.partners.values() if p.active or not active_only]
+        return [_copy(p) for p in sorted(found, key=lambda p: (p.name, p.partner_id))]
+
+    async def add_grant(self, grant: Grant) -> None:
+        """Store a new grant."""
+        self.grants_by_id[grant.grant_id] = _copy(grant)
+
+    async def grant(self, organisation_id: str, grant_id: str) -> Grant | None:
+        """Return one of an organisation's grants."""
+        found = self.grants_by_id.get(grant_id)
+        return _copy(found) if found and found.organisation_id == organisation_id else None
+
+    async def grants(self, organisation_id: str) -> list[Grant]:
+        """List an organisation's grants, the ended ones too, newest first."""
+        found = [g for g in self.grants_by_id.values() if g.organisation_id == organisation_id]
+        return [_copy(g) for g in sorted(found, key=lambda g: g.given_at, reverse=True)]
+
+    async def save_grant(self, grant: Grant) -> bool:
+        """Store a grant's end; False if it had ended meanwhile."""
+        stored = self.grants_by_id.get(grant.grant_id)
+        if stored is None or stored.end_reason is not None:
+            return False
+        self.grants_by_id[grant.grant_id] = _copy(grant)
         return True
 
 
@@ -310,6 +359,7 @@ class MemoryAssessmentUnitOfWork(MemoryUnitOfWork, AssessmentUnitOfWork):
         super().__init__()
         self.accounts = MemoryAccountRepository()
         self.organisations = MemoryOrganisationRepository()
+        self.partners = MemoryPartnerRepository()
         self.diagnostics = MemoryDiagnosticRepository()
         self.answers = MemoryAnswerRepository()
         self.models = MemoryModelVersionRepository()

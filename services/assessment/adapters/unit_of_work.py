@@ -7,6 +7,7 @@ from services.assessment.adapters.catalogue import MongoModelVersionRepository
 from services.assessment.adapters.diagnostics import MongoAnswerRepository, MongoDiagnosticRepository
 from services.assessment.adapters.idempotency import MongoIdempotencyRepository
 from services.assessment.adapters.organisations import MongoOrganisationRepository
+from services.assessment.adapters.partners import MongoPartnerRepository
 from services.assessment.adapters.probes import MongoProbeRepository
 from services.assessment.adapters.resend import OutboxSubmissionResender
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
@@ -23,6 +24,7 @@ class MongoAssessmentUnitOfWork(MongoUnitOfWork, AssessmentUnitOfWork):
         db = storage.db
         self.accounts = MongoAccountRepository(db, self)
         self.organisations = MongoOrganisationRepository(db, self)
+        self.partners = MongoPartnerRepository(db, self)
         self.diagnostics = MongoDiagnosticRepository(db, self)
         self.answers = MongoAnswerRepository(db, self)
         self.models = MongoModelVersionRepository(db, self)
@@ -37,6 +39,7 @@ async def ensure_indexes(db: Database, *, idempotency_ttl_seconds: int, probe_tt
     await MongoModelVersionRepository(db, no_session).ensure_indexes()
     await MongoAccountRepository(db, no_session).ensure_indexes()
     await MongoOrganisationRepository(db, no_session).ensure_indexes()
+    await MongoPartnerRepository(db, no_session).ensure_indexes()
     await MongoDiagnosticRepository(db, no_session).ensure_indexes()
     await MongoAnswerRepository(db, no_session).ensure_indexes()
     await MongoIdempotencyRepository(db).ensure_indexes(idempotency_ttl_seconds)

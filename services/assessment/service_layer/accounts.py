@@ -15,6 +15,7 @@ from services.assessment.domain.accounts import (
     key_scopes,
     new_credentials,
 )
+from services.assessment.domain.partners import PARTNER_PLAN, is_partner_id
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.auth import Principal, TokenIssuer
 from shared.errors import InvalidInput, NotFound, Unauthorized
@@ -115,19 +116,35 @@ async def issue_token(
     key = await uow.accounts.key(client_id)
     if key is None or not key.active or not key.accepts(client_secret):
         raise Unauthorized("The client credentials are wrong, or the key was revoked.")
-    account = await uow.accounts.get(key.account_id)
-    if account is None:
-        raise Unauthorized("The client credentials are wrong, or the key was revoked.")
     scopes = granted_scopes(scope, key.scopes)
     if scopes is None:
         raise InvalidInput(
             "A requested scope is not granted to this key.",
             errors=[{"path": "scope", "message": "invalid_scope"}],
         )
-    principal = Principal(
-        account.account_id, frozenset(scopes), account.plan, uuid.uuid4().hex, client_id=client_id
-    )
+    principal = await _principal(key, scopes, uow=uow)
     return issuer.issue(principal, ttl=ttl), scopes
+
+
+async def _principal(key: ApiKey, scopes: tuple[str, ...], *, uow: AssessmentUnitOfWork) -> Principal:
+    """Say whom a key's token speaks for: its account, or its partner (an active one only)."""
+    token_id = uuid.uuid4().hex
+    if is_partner_id(key.account_id):
+        partner = await uow.partners.get(key.account_id)
+        if partner is None or not partner.active:
+            raise Unauthorized("The client credentials are wrong, or the key was revoked.")
+        return Principal(
+            partner.partner_id,
+            frozenset(scopes),
+            PARTNER_PLAN,
+            token_id,
+            client_id=key.client_id,
+            partner_id=partner.partner_id,
+        )
+    account = await uow.accounts.get(key.account_id)
+    if account is None:
+        raise Unauthorized("The client credentials are wrong, or the key was revoked.")
+    return Principal(account.account_id, frozenset(scopes), account.plan, token_id, client_id=key.client_id)
 
 
 async def key_is_revoked(client_id: str, *, uow: AssessmentUnitOfWork) -> bool:

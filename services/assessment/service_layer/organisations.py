@@ -87,10 +87,18 @@ async def page(
 
 @transactional
 async def erase(account_id: str, organisation_id: str, *, uow: AssessmentUnitOfWork) -> None:
-    """Delete an organisation with its diagnostics and answers, and tell the other services to forget it."""
+    """Delete an organisation, its diagnostics, answers and grants; tell the other services to forget it."""
     async with uow:
         org = await get(account_id, organisation_id, uow=uow)
-        org.erase(at=utc_now())
+        at = utc_now()
+        org.erase(at=at)
+        # Grants end with the organisation (each announced, so partner feeds stop at once); their
+        # record stays, ended, as the evidence of what was consented and when.
+        for grant in await uow.partners.grants(organisation_id):
+            if grant.end_reason is None:
+                grant.end(at=at, reason="erased", by=None)
+                await uow.partners.save_grant(grant)
+                uow.collect(grant)
         erased = await uow.diagnostics.erase_organisation(account_id, organisation_id)
         await uow.answers.erase(erased)
         await uow.organisations.delete(account_id, organisation_id)

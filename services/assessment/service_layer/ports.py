@@ -11,6 +11,7 @@ from services.assessment.domain.answers import StoredAnswer
 from services.assessment.domain.catalogue import Publication, PublishedVersion
 from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
 from services.assessment.domain.organisations import Organisation
+from services.assessment.domain.partners import Grant, Partner
 from services.assessment.domain.probes import Probe
 
 
@@ -37,6 +38,34 @@ class AccountRepository(Protocol):
 
     async def save_key(self, key: ApiKey) -> bool:
         """Store a key's revocation; False if it was revoked meanwhile."""
+
+
+class PartnerRepository(Protocol):
+    """Partners, and the grants organisations give them."""
+
+    async def add(self, partner: Partner) -> None:
+        """Store a new partner."""
+
+    async def get(self, partner_id: str) -> Partner | None:
+        """Return a partner."""
+
+    async def save(self, partner: Partner) -> None:
+        """Store a partner's new name, kinds or status."""
+
+    async def listed(self, *, active_only: bool = False) -> list[Partner]:
+        """List the partners by name."""
+
+    async def add_grant(self, grant: Grant) -> None:
+        """Store a new grant."""
+
+    async def grant(self, organisation_id: str, grant_id: str) -> Grant | None:
+        """Return one of an organisation's grants."""
+
+    async def grants(self, organisation_id: str) -> list[Grant]:
+        """List an organisation's grants, the ended ones too, newest first."""
+
+    async def save_grant(self, grant: Grant) -> bool:
+        """Store a grant's end; False if it had ended meanwhile."""
 
 
 class OrganisationRepository(Protocol):

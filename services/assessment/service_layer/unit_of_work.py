@@ -9,6 +9,7 @@ from services.assessment.service_layer.ports import (
     IdempotencyRepository,
     ModelVersionRepository,
     OrganisationRepository,
+    PartnerRepository,
     ProbeRepository,
     SubmissionResender,
 )
@@ -20,6 +21,7 @@ class AssessmentUnitOfWork(UnitOfWork):
 
     accounts: AccountRepository
     organisations: OrganisationRepository
+    partners: PartnerRepository
     diagnostics: DiagnosticRepository
     answers: AnswerRepository
     models: ModelVersionRepository

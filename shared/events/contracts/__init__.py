@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.contracts import assessment, benchmark, catalogue, probe, scoring, watch
+from shared.events.contracts import assessment, benchmark, catalogue, partner, probe, scoring, watch
 from shared.events.envelope import EventRegistry
 
 
@@ -15,4 +15,5 @@ def build_registry() -> EventRegistry:
     scoring.register(registry)
     benchmark.register(registry)
     watch.register(registry)
+    partner.register(registry)
     return registry

@@ -148,6 +148,75 @@ class AccountPlanChanged(Event):
     changed_at: datetime
 
 
+PartnerEventKind = Literal[
+    "diagnostic.scored", "diagnostic.scoring_failed", "organisation.affected", "study.published"
+]
+"""What a partner may receive: the kinds of the partner contract (`shared.events.contracts.partner`)."""
+
+
+class PartnerRegistered(Event):
+    """Emitted when the operator registers a partner (a bank, a chamber of commerce, a consultancy)."""
+
+    event_type = "dimm.assessment.partner.registered.v1"
+
+    partner_id: str
+    name: str
+    event_kinds: list[PartnerEventKind]
+    registered_at: datetime
+
+
+class PartnerUpdated(Event):
+    """Emitted when the operator renames a partner, changes what it may receive, or suspends it."""
+
+    event_type = "dimm.assessment.partner.updated.v1"
+
+    partner_id: str
+    name: str
+    event_kinds: list[PartnerEventKind]
+    active: bool
+    updated_at: datetime
+
+
+class GrantGiver(BaseModel):
+    """Who gave a grant: the account and the API key its token came from (consent evidence)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account_id: str
+    client_id: str | None
+
+
+class PartnerGrantGiven(Event):
+    """Emitted when an organisation's owner lets a partner receive some of its events."""
+
+    event_type = "dimm.assessment.partner_grant.given.v1"
+
+    grant_id: str
+    partner_id: str
+    organisation_id: str
+    event_kinds: list[PartnerEventKind]
+    expires_at: datetime | None
+    backfill: bool = Field(description="Send the organisation's latest scorecard at once.")
+    given_by: GrantGiver
+    given_at: datetime
+
+
+GrantEnd = Literal["revoked", "erased"]
+
+
+class PartnerGrantRevoked(Event):
+    """Emitted when a grant ends before its expiry: its owner revoked it, or the organisation was erased."""
+
+    event_type = "dimm.assessment.partner_grant.revoked.v1"
+
+    grant_id: str
+    partner_id: str
+    organisation_id: str
+    reason: GrantEnd
+    revoked_by: GrantGiver | None = Field(description="None when no person revoked it (erasure).")
+    revoked_at: datetime
+
+
 def register(registry: EventRegistry) -> None:
     """Register the assessment events."""
     registry.register(
@@ -160,4 +229,8 @@ def register(registry: EventRegistry) -> None:
         RespondentRevoked,
         AccountOpened,
         AccountPlanChanged,
+        PartnerRegistered,
+        PartnerUpdated,
+        PartnerGrantGiven,
+        PartnerGrantRevoked,
     )
