@@ -64,7 +64,8 @@ class TestPartners:
         await partners.change_partner(partner.partner_id, name=None, kinds=None, active=False, uow=uow)
         await partners.change_partner(partner.partner_id, name=None, kinds=None, active=False, uow=uow)
         [event] = uow.published
-        assert isinstance(event, PartnerUpdated) and event.active is False
+        assert isinstance(event, PartnerUpdated)
+        assert event.active is False
         assert await uow.partners.listed(active_only=True) == []
 
     async def test_a_partner_key_carries_partner_scopes_only_and_its_token_names_the_partner(
@@ -80,7 +81,8 @@ class TestPartners:
         )
         principal = TokenVerifier([ISSUER.public_key], issuer="dimm").verify(token)
         assert principal.partner_id == partner.partner_id == principal.account_id
-        assert principal.is_partner and principal.scopes == frozenset(PARTNER_SCOPES)
+        assert principal.is_partner
+        assert principal.scopes == frozenset(PARTNER_SCOPES)
 
     async def test_a_suspended_partner_obtains_no_token(self, uow: MemoryAssessmentUnitOfWork) -> None:
         partner = await _partner(uow)
@@ -196,9 +198,11 @@ class TestGrants:
         with pytest.raises(NotFound):
             await partners.revoke_grant(OWNER, org, grant.grant_id, uow=uow)
         [event] = uow.published
-        assert isinstance(event, PartnerGrantRevoked) and event.reason == "revoked"
+        assert isinstance(event, PartnerGrantRevoked)
+        assert event.reason == "revoked"
         [kept] = await partners.grants(OWNER, org, uow=uow)
-        assert kept.end_reason == "revoked" and kept.revoked_by is not None
+        assert kept.end_reason == "revoked"
+        assert kept.revoked_by is not None
 
     async def test_erasure_ends_every_live_grant_before_the_organisation_goes(
         self, uow: MemoryAssessmentUnitOfWork
@@ -239,7 +243,8 @@ class TestGrantLife:
     def test_live_from_its_giving_until_its_expiry(self) -> None:
         grant = self._grant(expires_at=T0 + timedelta(days=1))
         assert not grant.live(T0 - timedelta(seconds=1))
-        assert grant.live(T0) and grant.live(T0 + timedelta(hours=23))
+        assert grant.live(T0)
+        assert grant.live(T0 + timedelta(hours=23))
         assert not grant.live(T0 + timedelta(days=1))
         assert grant.status(T0 + timedelta(days=2)) == "expired"
 
