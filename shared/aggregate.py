@@ -18,6 +18,8 @@ class Recorded:
     trace: TraceContext | None = None
     #: Another topic than the service's own (a partner's feed); None: the service's topic.
     topic: str | None = None
+    #: The CloudEvents id to give the event (the same on every feed it goes out on); None: a new one.
+    event_id: str | None = None
 
 
 @dataclass

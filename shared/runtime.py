@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -33,7 +33,7 @@ from shared.messaging.outbox import (
 from shared.messaging.reconcile import KafkaScanner
 from shared.messaging.resume import ParkingPolicy
 from shared.messaging.subscription import Subscription
-from shared.messaging.topics import dead_letter_topic, events_topic, service_topics
+from shared.messaging.topics import TopicSpec, dead_letter_topic, events_topic, service_topics
 from shared.mongo import Client, Database, create_client, ping
 from shared.mongo_unit_of_work import Storage
 from shared.settings import ServiceSettings
@@ -280,6 +280,12 @@ class ServiceRuntime(Generic[U]):
             ),
             tracer=tracer(self.name),
         )
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        """Provision topics beyond the platform's (a partner's own), kept provisioned like the others."""
+        if self._guard is None:
+            raise RuntimeError("the service is not started: no topic can be provisioned")
+        await self._guard.ensure(specs)
 
     async def stop(self) -> None:
         """Stop consuming first, then relaying, then close the connections."""

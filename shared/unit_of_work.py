@@ -86,9 +86,11 @@ class UnitOfWork(abc.ABC):
         """Tell whether a transaction is open (reads outside one see the latest committed state)."""
         return self._depth > 0
 
-    def emit(self, event: Event, *, subject: str | None, topic: str | None = None) -> None:
+    def emit(
+        self, event: Event, *, subject: str | None, topic: str | None = None, event_id: str | None = None
+    ) -> None:
         """Stage an outgoing event (for another topic if `topic`): it is written with the state at commit."""
-        self._staged.append(Recorded(event, subject, self._trace_context(), topic))
+        self._staged.append(Recorded(event, subject, self._trace_context(), topic, event_id))
 
     def collect(self, *aggregates: Aggregate) -> None:
         """Stage the events the aggregates recorded."""

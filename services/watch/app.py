@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.watch.adapters.smtp import SmtpSender
 from services.watch.adapters.webhook_client import WebhookClient
 from services.watch.bootstrap import SCHEDULER_LEASE, bootstrap
-from services.watch.entrypoints import http
+from services.watch.entrypoints import http, partners
 from services.watch.entrypoints.page import router as page_router
 from services.watch.entrypoints.schedule import Outbound, Schedule
 from services.watch.metrics import CountingMailer, CountingSender
@@ -24,6 +24,10 @@ def create_app(settings: WatchSettings) -> FastAPI:
     clients: list[WebhookClient] = []
 
     async def start_schedule() -> None:
+        # The partners known from before (a broker that lost their topics gets them back).
+        async with runtime.unit_of_work() as uow:
+            known = await uow.partner_feeds.every_partner()
+        await deps.partner_topics.ensure_many([p.partner_id for p in known])
         if settings.load_catalogue:
             await load_shipped_catalogue(uow=runtime.unit_of_work())
         client = WebhookClient(allow=settings.webhook_allow_hosts, timeout=settings.webhook_timeout_seconds)
@@ -69,7 +73,7 @@ def create_app(settings: WatchSettings) -> FastAPI:
         operator_token=settings.admin_token,
         title="DIMM watch service",
         description="Change notices, their impact on diagnostics, subscriptions and alerts.",
-        routers=[http.operator, http.router, page_router],
+        routers=[http.operator, http.router, page_router, partners.router],
         on_start=start_schedule,
         on_stop=stop_schedule,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from services.watch.adapters.partner_topics import RuntimePartnerTopics
 from services.watch.adapters.unit_of_work import MongoWatchUnitOfWork, ensure_indexes
 from services.watch.domain.deliveries import RetrySchedule
 from services.watch.entrypoints.consumers import subscription
@@ -44,6 +45,7 @@ class Dependencies:
     links: MailLinks
     metrics: WatchMetrics
     scheduler_metrics: SchedulerMetrics
+    partner_topics: RuntimePartnerTopics
 
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
@@ -52,6 +54,7 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
     models: ModelCache = {}
     schedule = RetrySchedule(compress=settings.webhook_retry_compress)
     links = MailLinks(settings.public_url)
+    partner_topics = RuntimePartnerTopics(settings)
 
     def unit_of_work(storage: Storage) -> WatchUnitOfWork:
         return MongoWatchUnitOfWork(storage, models=models)
@@ -60,7 +63,7 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
         settings,
         registry=registry,
         unit_of_work=unit_of_work,
-        subscription=subscription(schedule, links),
+        subscription=subscription(schedule, links, topics=partner_topics),
         index_setup=ensure_indexes,
         publishes=(
             NoticePublished,
@@ -71,7 +74,9 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
             WatchProbeAnswered,
         ),
     )
+    partner_topics.runtime = runtime
     return Dependencies(
+        partner_topics=partner_topics,
         settings=settings,
         registry=registry,
         runtime=runtime,

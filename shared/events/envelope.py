@@ -56,10 +56,11 @@ def new_envelope(
     subject: str | None,
     correlation_id: str | None = None,
     trace: TraceContext | None = None,
+    event_id: str | None = None,
 ) -> Envelope:
-    """Wrap a payload in a fresh envelope."""
+    """Wrap a payload in a fresh envelope (a new id unless `event_id`)."""
     return Envelope(
-        id=str(uuid.uuid4()),
+        id=event_id or str(uuid.uuid4()),
         source=source,
         type=event.event_type,
         time=datetime.now(UTC),

@@ -95,6 +95,16 @@ class TopicGuard:
         self.ok = True
         return created
 
+    async def ensure(self, specs: Sequence[TopicSpec]) -> list[str]:
+        """Provision more topics now (a partner's own) and keep them with the others from now on.
+
+        Raises if the broker does not answer: the caller (a consumer's handler) is retried.
+        """
+        known = {spec.name for spec in self._specs}
+        self._specs += tuple(spec for spec in specs if spec.name not in known)
+        created, _ = await asyncio.to_thread(self._check, self._bootstrap, specs, self._own)
+        return created
+
     def start(self) -> None:
         """Check in the background every interval (after `provision`)."""
         self._task = asyncio.create_task(self._run(), name="topic-guard")

@@ -137,7 +137,14 @@ class Outbox:
         self.source = source
         self.topic = topic
 
-    def envelope(self, event: Event, *, subject: str | None, trace: TraceContext | None = None) -> Envelope:
+    def envelope(
+        self,
+        event: Event,
+        *,
+        subject: str | None,
+        trace: TraceContext | None = None,
+        event_id: str | None = None,
+    ) -> Envelope:
         """Wrap an event with this service's source, the current correlation id and trace context."""
         return new_envelope(
             event,
@@ -145,6 +152,7 @@ class Outbox:
             subject=subject,
             correlation_id=get_correlation_id(),
             trace=trace or current_trace_context(),
+            event_id=event_id,
         )
 
     async def add(self, event: Event, *, subject: str | None, session: AsyncClientSession | None) -> Envelope:
@@ -167,7 +175,10 @@ class Outbox:
     async def stage(self, recorded: Sequence[Recorded], *, session: AsyncClientSession | None) -> None:
         """Stage events a unit of work collected, each with the trace it was staged in."""
         documents = [
-            outbox_document(self.envelope(r.event, subject=r.subject, trace=r.trace), r.topic or self.topic)
+            outbox_document(
+                self.envelope(r.event, subject=r.subject, trace=r.trace, event_id=r.event_id),
+                r.topic or self.topic,
+            )
             for r in recorded
         ]
         if documents:

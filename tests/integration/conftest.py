@@ -17,6 +17,7 @@ from services.assessment.settings import AssessmentSettings
 from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from shared.auth import generate_key_pair
+from tests.integration.receiver import Receiver
 from tests.stack import Backend
 
 TOKEN = "operator-" + uuid.uuid4().hex
@@ -200,3 +201,13 @@ async def scorecard_of(http: httpx.AsyncClient, tenant: Tenant, diag: str) -> di
         assert response.status_code == 404, response.text
         await asyncio.sleep(0.1)
     raise AssertionError("no scorecard within 30s")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def receiver() -> AsyncIterator[Receiver]:
+    """Receive webhooks on 127.0.0.1 for a test module."""
+    found = Receiver()
+    server = await asyncio.start_server(found.handle, "127.0.0.1", 0)
+    found.port = server.sockets[0].getsockname()[1]
+    yield found
+    server.close()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +29,7 @@ from shared.model.editions import _v2_document, shipped_edition
 from shared.model.validation import parse_model
 from tests.integration.bus import eventually, produce
 from tests.integration.conftest import PRIVATE_KEY, PUBLIC_KEY, TOKEN, assert_private_page
+from tests.integration.receiver import Receiver
 from tests.stack import Backend
 from tests.unit.benchmark.events import registered, scored
 
@@ -51,42 +50,6 @@ def _headers(account: str) -> dict[str, str]:
         Principal(account, frozenset(SCOPES), "premium", uuid.uuid4().hex), ttl=timedelta(minutes=10)
     )
     return {"Authorization": f"Bearer {token}"}
-
-
-@dataclass
-class Receiver:
-    """An HTTP receiver on 127.0.0.1 failing every message's first two attempts (and all on /down)."""
-
-    port: int = 0
-    attempts: Counter[str] = field(default_factory=Counter)
-    accepted: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            _, path, _ = (await reader.readline()).decode().split(" ", 2)
-            headers: dict[str, str] = {}
-            while (line := (await reader.readline()).decode().strip()) != "":
-                name, value = line.split(":", 1)
-                headers[name.strip().lower()] = value.strip()
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.attempts[headers["webhook-id"]] += 1
-            ok = self.attempts[headers["webhook-id"]] > 2 and path != "/down"
-            if ok:
-                self.accepted.append((headers, body))
-            status = "204 No Content" if ok else "503 Service Unavailable"
-            writer.write(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
-            await writer.drain()
-        finally:
-            writer.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def receiver() -> AsyncIterator[Receiver]:
-    found = Receiver()
-    server = await asyncio.start_server(found.handle, "127.0.0.1", 0)
-    found.port = server.sockets[0].getsockname()[1]
-    yield found
-    server.close()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from services.watch.domain.inbox import InboxItem
 from services.watch.domain.mailings import StagedEmail
 from services.watch.domain.notices import Notice
 from services.watch.domain.organisations import WatchedOrganisation
+from services.watch.domain.partners import FeedEvent, KnownGrant, KnownPartner
 from services.watch.domain.preferences import Preferences
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.adapters.plans import MemoryPlanRepository
@@ -364,6 +366,79 @@ class MemoryMailRepository:
         self.reminders.pop(organisation_id, None)
 
 
+class MemoryPartnerFeedRepository:
+    """Partners, grants and feeds in dictionaries."""
+
+    def __init__(self) -> None:
+        self.partners: dict[str, KnownPartner] = {}
+        self.grants: dict[str, KnownGrant] = {}
+        self.feeds: dict[str, list[FeedEvent]] = {}
+        self.sequences: dict[str, int] = {}
+        self.scored: dict[str, tuple[datetime, dict[str, Any]]] = {}
+
+    async def partner(self, partner_id: str) -> KnownPartner | None:
+        """Return a partner."""
+        return self.partners.get(partner_id)
+
+    async def save_partner(self, partner: KnownPartner) -> None:
+        """Store a partner's state."""
+        self.partners[partner.partner_id] = partner
+
+    async def every_partner(self) -> list[KnownPartner]:
+        """Return every known partner."""
+        return list(self.partners.values())
+
+    async def grant(self, grant_id: str) -> KnownGrant | None:
+        """Return a grant."""
+        return self.grants.get(grant_id)
+
+    async def save_grant(self, grant: KnownGrant) -> None:
+        """Store a grant's state."""
+        self.grants[grant.grant_id] = grant
+
+    async def grants_of(self, organisation_id: str) -> list[KnownGrant]:
+        """Return an organisation's grants, ended ones too."""
+        return [g for g in self.grants.values() if g.organisation_id == organisation_id]
+
+    async def grants_with_kind(self, kind: str) -> list[KnownGrant]:
+        """Return the grants naming a kind, ended ones too."""
+        return [g for g in self.grants.values() if kind in g.event_kinds]
+
+    async def append(self, event: FeedEvent) -> FeedEvent | None:
+        """Put an event at the end of its partner's feed; None if it is there already."""
+        feed = self.feeds.setdefault(event.partner_id, [])
+        if any(e.event_id == event.event_id for e in feed):
+            return None
+        self.sequences[event.partner_id] = self.sequences.get(event.partner_id, 0) + 1
+        stored = dataclasses.replace(event, sequence=self.sequences[event.partner_id])
+        feed.append(stored)
+        return stored
+
+    async def page(self, partner_id: str, *, after: int, limit: int) -> list[FeedEvent]:
+        """Return up to `limit` events of a partner's feed after a sequence number, in order."""
+        return [e for e in self.feeds.get(partner_id, []) if e.sequence > after][:limit]
+
+    async def remember_scored(
+        self, organisation_id: str, scored_at: datetime, summary: dict[str, Any]
+    ) -> None:
+        """Keep an organisation's latest scorecard summary; an older one is ignored."""
+        known = self.scored.get(organisation_id)
+        if known is None or known[0] <= scored_at:
+            self.scored[organisation_id] = (scored_at, _copy(summary))
+
+    async def last_scored(self, organisation_id: str) -> tuple[datetime, dict[str, Any]] | None:
+        """Return when the organisation's latest scorecard was made, and its summary."""
+        return self.scored.get(organisation_id)
+
+    async def forget_organisation(self, organisation_id: str, at: datetime) -> None:
+        """End an erased organisation's grants, delete its feed events and its scorecard summary."""
+        for grant in await self.grants_of(organisation_id):
+            self.grants[grant.grant_id] = grant.ended(at)
+        for partner_id, feed in self.feeds.items():
+            self.feeds[partner_id] = [e for e in feed if e.organisation_id != organisation_id]
+        self.scored.pop(organisation_id, None)
+
+
 class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):
     """The watch repositories in memory; committed events are kept in `events`."""
 
@@ -379,6 +454,7 @@ class MemoryWatchUnitOfWork(MemoryUnitOfWork, WatchUnitOfWork):
         self.endpoints = MemoryEndpointRepository()
         self.deliveries = MemoryDeliveryRepository()
         self.mails = MemoryMailRepository()
+        self.partner_feeds = MemoryPartnerFeedRepository()
         self.model_versions = MemoryModelVersions()
         self.probe_answers = MemoryProbeAnswers()
         self.revoked_keys = MemoryRevokedKeys()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.watch.adapters.diagnostics import MongoDiagnosticRepository, MongoOrganisationRepository
 from services.watch.adapters.notices import MongoAlertRepository, MongoNoticeRepository
+from services.watch.adapters.partners import MongoPartnerFeedRepository
 from services.watch.adapters.subscribers import (
     MongoDeliveryRepository,
     MongoEndpointRepository,
@@ -35,6 +36,7 @@ class MongoWatchUnitOfWork(MongoUnitOfWork, WatchUnitOfWork):
         self.endpoints = MongoEndpointRepository(db, self)
         self.deliveries = MongoDeliveryRepository(db, self)
         self.mails = MongoMailRepository(db, self)
+        self.partner_feeds = MongoPartnerFeedRepository(db, self)
         self.model_versions = MongoModelVersions(db, self, models)
         self.probe_answers = MongoProbeAnswers(db, self)
         self.revoked_keys = MongoRevokedKeys(db, self)
@@ -49,6 +51,7 @@ async def ensure_indexes(db: Database) -> None:
     await MongoInboxRepository(db, none).ensure_indexes()
     await MongoDeliveryRepository(db, none).ensure_indexes()
     await MongoMailRepository(db, none).ensure_indexes()
+    await MongoPartnerFeedRepository(db, none).ensure_indexes()
 
 
 class _NoSession:

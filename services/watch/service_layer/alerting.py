@@ -15,6 +15,7 @@ from services.watch.domain.impact import affected_event, project_impact
 from services.watch.domain.inbox import InboxItem, inbox_item_id
 from services.watch.domain.notices import Notice
 from services.watch.domain.preferences import Cadence, Channel, Preferences, route
+from services.watch.service_layer import partners
 from services.watch.service_layer.mailings import MailLinks, stage_alert_email
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.events.contracts.assessment import Plan
@@ -102,6 +103,7 @@ async def alert_organisation(
     await uow.alerts.save(alert, impact=event.model_dump(mode="json"))
     uow.collect(alert)
     uow.emit(event, subject=diagnostic.organisation_id)
+    await partners.organisation_affected(uow, event, schedule=schedule)
     routes = await _routes(lookups, notice, diagnostic.account_id)
     item = _inbox_item(notice, diagnostic, alert, at)
     if routes.get("inbox", "off") != "off":

@@ -84,6 +84,7 @@ async def organisation_erased(event: OrganisationErased, uow: WatchUnitOfWork) -
     await uow.inbox.forget_organisation(event.organisation_id)
     await uow.deliveries.forget_organisation(event.organisation_id)
     await uow.mails.forget_organisation(event.organisation_id)
+    await uow.partner_feeds.forget_organisation(event.organisation_id, event.erased_at)
 
 
 async def account_opened(event: AccountOpened, uow: WatchUnitOfWork) -> None:

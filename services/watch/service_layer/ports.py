@@ -14,6 +14,7 @@ from services.watch.domain.inbox import InboxItem
 from services.watch.domain.mailings import StagedEmail
 from services.watch.domain.notices import Notice
 from services.watch.domain.organisations import WatchedOrganisation
+from services.watch.domain.partners import FeedEvent, KnownGrant, KnownPartner
 from services.watch.domain.preferences import Preferences
 
 
@@ -201,3 +202,45 @@ class MailRepository(Protocol):
 
     async def forget_organisation(self, organisation_id: str) -> None:
         """Delete the e-mails about an erased organisation, and its reminders."""
+
+
+class PartnerFeedRepository(Protocol):
+    """Partners and grants as assessment announced them, and each partner's feed of events."""
+
+    async def partner(self, partner_id: str) -> KnownPartner | None:
+        """Return a partner."""
+
+    async def save_partner(self, partner: KnownPartner) -> None:
+        """Store a partner's state."""
+
+    async def every_partner(self) -> list[KnownPartner]:
+        """Return every known partner."""
+
+    async def grant(self, grant_id: str) -> KnownGrant | None:
+        """Return a grant."""
+
+    async def save_grant(self, grant: KnownGrant) -> None:
+        """Store a grant's state."""
+
+    async def grants_of(self, organisation_id: str) -> list[KnownGrant]:
+        """Return an organisation's grants, ended ones too."""
+
+    async def grants_with_kind(self, kind: str) -> list[KnownGrant]:
+        """Return the grants naming a kind, ended ones too."""
+
+    async def append(self, event: FeedEvent) -> FeedEvent | None:
+        """Put an event at the end of its partner's feed (its sequence set); None if it is there already."""
+
+    async def page(self, partner_id: str, *, after: int, limit: int) -> list[FeedEvent]:
+        """Return up to `limit` events of a partner's feed after a sequence number, in order."""
+
+    async def remember_scored(
+        self, organisation_id: str, scored_at: datetime, summary: dict[str, Any]
+    ) -> None:
+        """Keep an organisation's latest scorecard summary (a grant's backfill); an older one is ignored."""
+
+    async def last_scored(self, organisation_id: str) -> tuple[datetime, dict[str, Any]] | None:
+        """Return when the organisation's latest scorecard was made, and its summary."""
+
+    async def forget_organisation(self, organisation_id: str, at: datetime) -> None:
+        """End an erased organisation's grants, delete its feed events and its scorecard summary."""

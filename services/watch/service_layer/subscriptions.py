@@ -15,7 +15,7 @@ from services.watch.domain.preferences import Preferences
 from services.watch.service_layer.alerting import webhook_body
 from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.mongo import utc_now
 from shared.unit_of_work import transactional
 
@@ -114,6 +114,14 @@ async def set_preferences(
     return chosen
 
 
+def may_manage_endpoints(principal: Principal, *, write: bool) -> None:
+    """Refuse a caller without the scope: an account's organisations scope, a partner's webhooks scope."""
+    if principal.is_partner:
+        principal.require("partner:webhooks")
+    else:
+        principal.require("organisations:write" if write else "organisations:read")
+
+
 @transactional
 async def create_endpoint(
     principal: Principal,
@@ -125,7 +133,12 @@ async def create_endpoint(
     uow: WatchUnitOfWork,
 ) -> Endpoint:
     """Register a webhook endpoint; its secret is shown once, in the answer."""
-    principal.require("organisations:write")
+    may_manage_endpoints(principal, write=True)
+    if principal.is_partner and organisation_id is not None:
+        raise InvalidInput(
+            "A partner's endpoint receives the partner's feed, not one organisation's alerts.",
+            errors=[{"path": "organisation_id", "message": "not for a partner"}],
+        )
     async with uow:
         if organisation_id is not None:
             await owned(uow, principal, organisation_id)
@@ -145,14 +158,14 @@ async def create_endpoint(
 
 async def endpoints(principal: Principal, *, uow: WatchUnitOfWork) -> list[Endpoint]:
     """Return the caller's endpoints."""
-    principal.require("organisations:read")
+    may_manage_endpoints(principal, write=False)
     async with uow:
         return await uow.endpoints.of_account(principal.account_id)
 
 
 async def endpoint(principal: Principal, endpoint_id: str, *, uow: WatchUnitOfWork) -> Endpoint:
     """Return one of the caller's endpoints."""
-    principal.require("organisations:read")
+    may_manage_endpoints(principal, write=False)
     async with uow:
         return await _endpoint(uow, principal, endpoint_id)
 
@@ -173,7 +186,7 @@ async def change_endpoint(
     uow: WatchUnitOfWork,
 ) -> Endpoint:
     """Rotate an endpoint's secret, enable or disable it."""
-    principal.require("organisations:write")
+    may_manage_endpoints(principal, write=True)
     async with uow:
         found = await _endpoint(uow, principal, endpoint_id)
         change(found, utc_now())
@@ -186,7 +199,7 @@ async def change_endpoint(
 @transactional
 async def delete_endpoint(principal: Principal, endpoint_id: str, *, uow: WatchUnitOfWork) -> None:
     """Delete an endpoint (its pending deliveries are cancelled when they come due)."""
-    principal.require("organisations:write")
+    may_manage_endpoints(principal, write=True)
     async with uow:
         await _endpoint(uow, principal, endpoint_id)
         await uow.endpoints.delete(endpoint_id)
@@ -198,7 +211,7 @@ async def send_test(
     principal: Principal, endpoint_id: str, *, uow: WatchUnitOfWork, schedule: RetrySchedule
 ) -> Message:
     """Stage a test message to an endpoint, signed and retried like any other."""
-    principal.require("organisations:write")
+    may_manage_endpoints(principal, write=True)
     at = utc_now()
     async with uow:
         found = await _endpoint(uow, principal, endpoint_id)
@@ -215,7 +228,7 @@ async def deliveries(
     principal: Principal, endpoint_id: str, *, since: datetime | None, uow: WatchUnitOfWork
 ) -> list[tuple[Delivery, Message | None]]:
     """Return an endpoint's delivery log, newest first, with each message."""
-    principal.require("organisations:read")
+    may_manage_endpoints(principal, write=False)
     async with uow:
         await _endpoint(uow, principal, endpoint_id)
         found = await uow.deliveries.of_endpoint(endpoint_id, since=since)

@@ -11,6 +11,7 @@ from services.watch.service_layer.ports import (
     MailRepository,
     NoticeRepository,
     OrganisationRepository,
+    PartnerFeedRepository,
     PreferenceRepository,
 )
 from shared.adapters.plans import PlanRepository
@@ -32,6 +33,7 @@ class WatchUnitOfWork(UnitOfWork):
     endpoints: EndpointRepository
     deliveries: DeliveryRepository
     mails: MailRepository
+    partner_feeds: PartnerFeedRepository
     model_versions: ModelVersions
     probe_answers: ProbeAnswers
     revoked_keys: RevokedKeys
