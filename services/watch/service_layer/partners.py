@@ -103,10 +103,9 @@ def grant_given(schedule: RetrySchedule) -> Handler:
             backfill=event.backfill,
         )
         known = await uow.partner_feeds.grant(event.grant_id)
-        if known is not None:
-            grant = known  # a redelivery, or the revocation came first: what is stored stands
-        else:
-            await uow.partner_feeds.save_grant(grant)
+        if known is not None and known.revoked_at is not None:
+            grant = grant.ended(known.revoked_at)  # the revocation (or the erasure) came first
+        await uow.partner_feeds.save_grant(grant)
         last = await uow.partner_feeds.last_scored(event.organisation_id)
         partner = await uow.partner_feeds.partner(event.partner_id)
         if last is None or partner is None or not partner.receives("diagnostic.scored"):
