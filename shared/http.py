@@ -23,7 +23,7 @@ from shared.docs import install_docs
 from shared.errors import Forbidden, Unauthorized
 from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
-from shared.openapi import amend_openapi, declare_problems, problem_response
+from shared.openapi import amend_openapi, complete_openapi, problem_response
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.security_headers import DOCS_CSP, SecurityHeadersMiddleware
@@ -250,7 +250,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
     _declare_oauth2(app)
-    declare_problems(app, answers={get_caller: (401,), get_reader: (401,), require_operator: (401, 403, 429)})
+    complete_openapi(app, answers={get_caller: (401,), get_reader: (401,), require_operator: (401, 403, 429)})
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token

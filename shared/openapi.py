@@ -6,7 +6,8 @@ After FastAPI has generated a service's document:
   body of `Problem`: those its route declares, those its dependencies answer (a bearer token: 401;
   the operator's guard: 401, 403, 429), 413 when it takes a body (the body limit), 503 under
   `/v1/` (the database), 500 everywhere. FastAPI's own 422 schema gives way to `Problem`;
-- a response that declares another body keeps it (the token endpoint's RFC 6749 errors, readiness).
+- a response that declares another body keeps it (the token endpoint's RFC 6749 errors, readiness);
+- an optional request body is its schema alone, without a `null` alternative.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def amend_openapi(app: FastAPI, amend: Callable[[Document], None]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def declare_problems(app: FastAPI, *, answers: Mapping[Callable[..., Any], tuple[int, ...]]) -> None:
+def complete_openapi(app: FastAPI, *, answers: Mapping[Callable[..., Any], tuple[int, ...]]) -> None:
     """Declare every error an operation can answer as a `Problem` (`answers`: per dependency)."""
 
     def amend(document: Document) -> None:
@@ -139,7 +140,9 @@ def declare_problems(app: FastAPI, *, answers: Mapping[Callable[..., Any], tuple
         for route in api_routes(app):
             statuses = _answered(route.dependant, answers)
             for method in route.methods:
-                _complete(document["paths"][route.path][method.lower()], route.path, statuses)
+                operation = document["paths"][route.path][method.lower()]
+                _complete(operation, route.path, statuses)
+                _plain_optional_body(operation)
         _drop_unused(document, ("HTTPValidationError", "ValidationError"))
 
     amend_openapi(app, amend)
@@ -190,6 +193,17 @@ def _complete(operation: dict[str, Any], path: str, statuses: set[int]) -> None:
             if described and described not in _GENERATED_DESCRIPTIONS:
                 response["description"] = described
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _plain_optional_body(operation: dict[str, Any]) -> None:
+    """Say an optional body's schema alone: it may be left out, so `null` adds only a trap for generators."""
+    body = operation.get("requestBody")
+    if body is None or body.get("required"):
+        return
+    for media in body["content"].values():
+        choices = media["schema"].get("anyOf", [])
+        if len(choices) == 2 and {"type": "null"} in choices:
+            media["schema"] = next(choice for choice in choices if choice != {"type": "null"})
 
 
 def _is_problem(response: dict[str, Any]) -> bool:

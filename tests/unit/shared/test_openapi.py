@@ -144,6 +144,12 @@ class TestMediaTypes:
         assert set(metrics["responses"]["200"]["content"]) == {"text/plain"}
 
 
+def test_an_optional_body_is_its_schema_alone_without_a_null_alternative() -> None:
+    body = by_id("submitDiagnostic")["requestBody"]
+    assert not body.get("required")
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SubmitBody"}
+
+
 @pytest.mark.parametrize("name", list(SERVICES))
 def test_each_document_is_valid_openapi(name: str) -> None:
     validate(app(name).openapi())
