@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from dimm.alert_sink_page import render_page
-from shared.errors import DomainError, Unauthorized
+from shared.errors import DomainError, Unauthorized, schema_issues
 from shared.problems import install_error_handlers
 from shared.security_headers import SecurityHeadersMiddleware
 from shared.serve import server_config
@@ -203,10 +203,7 @@ def parse_notification(body: bytes) -> Notification:
     try:
         return Notification.model_validate_json(body)
     except ValidationError as exc:
-        errors = [
-            {"loc": [str(part) for part in err["loc"]], "msg": err["msg"], "type": err["type"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
+        errors = schema_issues(exc.errors(include_url=False, include_input=False))
         raise DomainError("The body is not an Alertmanager webhook notification.", errors=errors) from exc
 
 

@@ -5,6 +5,7 @@ Pure: the domain raises these (a rule refused, something not found) without know
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -57,6 +58,42 @@ class ServiceUnavailable(DomainError):
     status, title, type_slug = 503, "Service unavailable", "service-unavailable"
 
 
+#: Where FastAPI says a request value was read; an issue names the field or parameter alone.
+REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def field_path(parts: Sequence[int | str]) -> str:
+    """Write a location as `levers[0].groupements[1].code` (empty for the whole document)."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def schema_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Turn pydantic's validation errors into problem `errors` items: path, message, type."""
+    issues = []
+    for error in errors:
+        kind = str(error.get("type", "value_error"))
+        location = tuple(error.get("loc", ()))
+        if location and location[0] in REQUEST_PARTS:
+            location = location[1:]
+        if kind == "json_invalid":  # its location is a character position, not a field
+            location = ()
+        issues.append({"path": field_path(location), "message": str(error.get("msg", "")), "type": kind})
+    return issues
+
+
+def _issue(item: Mapping[str, Any], *, detail: str, kind: str) -> dict[str, Any]:
+    """Give an issue the three fields every one has; keep what else it says (an indicator, a position)."""
+    return {
+        **item,
+        "path": str(item.get("path", "")),
+        "message": str(item.get("message", detail)),
+        "type": str(item.get("type", kind)),
+    }
+
+
 def problem(
     *,
     status: int,
@@ -66,7 +103,11 @@ def problem(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Build an RFC 9457 problem document."""
+    """Build an RFC 9457 problem document.
+
+    Its `errors` items always have one shape (`path`, `message`, `type`), whoever found them: the
+    request's schema or the service's own rules. A 422 always lists at least one.
+    """
     body: dict[str, Any] = {
         "type": f"https://dimm.dev/problems/{type_slug}",
         "title": title,
@@ -75,6 +116,9 @@ def problem(
     }
     if instance:
         body["instance"] = instance
+    kind = type_slug.replace("-", "_")
+    if not errors and status == 422:
+        errors = [{}]
     if errors:
-        body["errors"] = errors
+        body["errors"] = [_issue(item, detail=detail, kind=kind) for item in errors]
     return body

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -19,12 +19,14 @@ from starlette.routing import Route
 
 from shared.auth import SCOPES, Access, Principal
 from shared.body_limit import BodyLimitMiddleware
+from shared.docs import install_docs
 from shared.errors import Forbidden, Unauthorized
 from shared.http_metrics import HttpMetrics, RequestMetricsMiddleware
 from shared.logging import new_correlation_id, reset_correlation_id, set_correlation_id
+from shared.openapi import amend_openapi, complete_openapi, problem_response
 from shared.problems import install_error_handlers
 from shared.runtime import ServiceRuntime
-from shared.security_headers import SecurityHeadersMiddleware
+from shared.security_headers import DOCS_CSP, SecurityHeadersMiddleware
 from shared.throttle import AuthThrottle, MongoFailureCounts
 from shared.tracing import instrument_http
 
@@ -33,7 +35,7 @@ CORRELATION_HEADER = "X-Correlation-ID"
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Declare error statuses answered with a problem body, for the OpenAPI document."""
-    return {code: {"content": {"application/problem+json": {}}} for code in codes}
+    return {code: problem_response(code) for code in codes}
 
 
 _MAX_CORRELATION_LENGTH = 128
@@ -114,6 +116,14 @@ async def require_operator(request: Request, credentials: Credentials, throttle:
     await throttle.succeeded(keys[0])
 
 
+class Readiness(BaseModel):
+    """Whether the service's dependencies answer."""
+
+    status: Literal["ready", "unavailable"]
+    service: str
+    checks: dict[str, bool]
+
+
 class CorrelationMiddleware(BaseHTTPMiddleware):
     """Take the caller's correlation id (or make one) and return it on the response."""
 
@@ -166,13 +176,21 @@ def ops_router(
 ) -> APIRouter:
     """Build /healthz, /readyz, /asyncapi.json and (unless on their own port) /metrics of a service."""
     router = APIRouter(tags=["operations"])
+    name = runtime.name.capitalize()
 
-    @router.get("/healthz")
+    @router.get("/healthz", operation_id=f"get{name}Health")
     async def healthz() -> dict[str, str]:
         """Say the process is alive."""
         return {"status": "ok", "service": runtime.name}
 
-    @router.get("/readyz", responses={503: {"description": "A dependency does not answer"}})
+    @router.get(
+        "/readyz",
+        operation_id=f"get{name}Readiness",
+        responses={
+            200: {"model": Readiness},
+            503: {"model": Readiness, "description": "A dependency does not answer"},
+        },
+    )
     async def readyz() -> JSONResponse:
         """Say whether MongoDB and Kafka answer."""
         checks = await runtime.readiness()
@@ -182,10 +200,14 @@ def ops_router(
 
     if with_metrics:
         router.add_api_route(
-            "/metrics", metrics_endpoint(runtime, registry, http_metrics), response_class=Response
+            "/metrics",
+            metrics_endpoint(runtime, registry, http_metrics),
+            response_class=Response,
+            operation_id=f"get{name}Metrics",
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
         )
 
-    @router.get("/asyncapi.json")
+    @router.get("/asyncapi.json", operation_id=f"get{name}AsyncApi")
     async def asyncapi() -> dict[str, Any]:
         """Return the AsyncAPI 3 document of the service's topics."""
         return runtime.asyncapi()
@@ -228,8 +250,7 @@ def create_service_app(
         version="1.0.0",
         lifespan=lifespan,
         openapi_url=f"{prefix}/openapi.json",
-        docs_url=f"{prefix}/docs",
-        swagger_ui_oauth2_redirect_url=f"{prefix}/docs/oauth2-redirect",
+        docs_url=None,
         redoc_url=None,
     )
     http_metrics = HttpMetrics(registry)
@@ -238,14 +259,16 @@ def create_service_app(
     app.add_middleware(RequestMetricsMiddleware, metrics=http_metrics)
     # Outermost: an oversized body is refused before any other layer, or a parser, touches it.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
-    # Swagger UI loads its script from a CDN: no page CSP there until the docs are served offline.
-    app.add_middleware(SecurityHeadersMiddleware, exempt_prefixes=(f"{prefix}/docs",))
+    docs = {f"{prefix}/docs": DOCS_CSP, f"{prefix}/redoc": DOCS_CSP}
+    app.add_middleware(SecurityHeadersMiddleware, page_policies=docs)
     install_error_handlers(app)
+    install_docs(app, prefix=prefix, openapi_url=f"{prefix}/openapi.json")
     own_port = settings.metrics_port is not None
     app.include_router(ops_router(runtime, registry, http_metrics, with_metrics=not own_port), prefix=prefix)
     for router in routers:
         app.include_router(router, prefix=prefix)
     _declare_oauth2(app)
+    complete_openapi(app, answers={get_caller: (401,), get_reader: (401,), require_operator: (401, 403, 429)})
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token
@@ -269,12 +292,8 @@ def _declare_oauth2(app: FastAPI) -> None:
     Every operation that takes a bearer token accepts one from this flow too; the token endpoint
     itself authenticates its clients with HTTP Basic (or in the body).
     """
-    generate = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = generate()
+    def declare(document: dict[str, Any]) -> None:
         schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes["oauth2"] = {
             "type": "oauth2",
@@ -291,7 +310,5 @@ def _declare_oauth2(app: FastAPI) -> None:
                 security = operation.get("security") if isinstance(operation, dict) else None
                 if security and any("HTTPBearer" in entry for entry in security):
                     operation["security"] = [*security, {"oauth2": []}]
-        app.openapi_schema = document
-        return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, declare)

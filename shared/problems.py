@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, TooManyRequests, problem
+from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, TooManyRequests, problem, schema_issues
 from shared.mongo import INFRASTRUCTURE_ERRORS, is_unavailable
 from shared.unit_of_work import TransientFailure
 
@@ -23,17 +23,6 @@ RETRY_AFTER_SECONDS = "2"
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     """Wrap a problem document in a response with the problem media type."""
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
-
-
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "loc": [str(part) for part in err.get("loc", ())],
-            "msg": err.get("msg", ""),
-            "type": err.get("type", ""),
-        }
-        for err in exc.errors()
-    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -65,7 +54,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 detail="The request does not match its schema.",
                 type_slug="invalid-input",
                 instance=request.url.path,
-                errors=_validation_errors(exc),
+                errors=schema_issues(exc.errors()),
             )
         )
 

@@ -19,9 +19,9 @@ from services.assessment.entrypoints.dependencies import Caller, Deps, UoW, requ
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.entrypoints.oauth import (
     NO_STORE,
-    OAUTH_ERROR_SCHEMA,
     TOKEN_OPENAPI,
     OAuthError,
+    OAuthErrorBody,
     read_token_request,
 )
 from services.assessment.service_layer import accounts as cases
@@ -39,6 +39,7 @@ _PROBLEM = problem_responses(401, 403, 404, 409, 422)
     response_model=AccountView,
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
+    operation_id="createAccount",
 )
 async def create_account(body: AccountCreate, uow: UoW, key: IdempotencyKey = None) -> JSONResponse:
     """Create an account (operator)."""
@@ -54,6 +55,7 @@ async def create_account(body: AccountCreate, uow: UoW, key: IdempotencyKey = No
     response_model=AccountView,
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
+    operation_id="getAccount",
 )
 async def get_account(account_id: str, uow: UoW) -> AccountView:
     """Return an account (operator)."""
@@ -65,6 +67,7 @@ async def get_account(account_id: str, uow: UoW) -> AccountView:
     response_model=AccountView,
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
+    operation_id="changeAccountPlan",
 )
 async def change_plan(account_id: str, body: AccountPatch, uow: UoW) -> AccountView:
     """Move an account to another plan (operator); tokens issued from now on carry it."""
@@ -77,6 +80,7 @@ async def change_plan(account_id: str, body: AccountPatch, uow: UoW) -> AccountV
     response_model=IssuedKeyView,
     responses=_PROBLEM,
     dependencies=[Depends(require_operator)],
+    operation_id="createAccountApiKey",
 )
 async def create_key_for(
     account_id: str, body: ApiKeyCreate, uow: UoW, key: IdempotencyKey = None
@@ -97,13 +101,19 @@ async def create_key_for(
     )
 
 
-@router.get("/v1/api-keys", response_model=ApiKeyList, responses=_PROBLEM)
+@router.get("/v1/api-keys", response_model=ApiKeyList, responses=_PROBLEM, operation_id="listApiKeys")
 async def list_keys(caller: Caller, uow: UoW) -> ApiKeyList:
     """List the calling account's API keys."""
     return ApiKeyList(keys=[ApiKeyView.of(k) for k in await cases.list_api_keys(caller, uow=uow)])
 
 
-@router.post("/v1/api-keys", status_code=201, response_model=IssuedKeyView, responses=_PROBLEM)
+@router.post(
+    "/v1/api-keys",
+    status_code=201,
+    response_model=IssuedKeyView,
+    responses=_PROBLEM,
+    operation_id="createApiKey",
+)
 async def create_key(
     body: ApiKeyCreate, caller: Caller, uow: UoW, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -126,25 +136,28 @@ async def create_key(
     )
 
 
-@router.delete("/v1/api-keys/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
+@router.delete(
+    "/v1/api-keys/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_PROBLEM,
+    operation_id="revokeApiKey",
+)
 async def revoke_key(client_id: str, caller: Caller, uow: UoW) -> None:
     """Revoke one of the calling account's keys; tokens it obtained stop working."""
     caller.require("keys:manage")
     await cases.revoke_api_key(caller.account_id, client_id, uow=uow)
 
 
-_OAUTH_ERROR = {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}
-
-
 @router.post(
     "/v1/oauth/token",
     response_model=TokenView,
     responses={
-        400: {"description": "RFC 6749 §5.2 error", "content": _OAUTH_ERROR},
-        401: {"description": "invalid_client (RFC 6749 §5.2)", "content": _OAUTH_ERROR},
-        429: {"description": "Too many failed attempts: retry after Retry-After", "content": _OAUTH_ERROR},
+        400: {"description": "RFC 6749 §5.2 error", "model": OAuthErrorBody},
+        401: {"description": "invalid_client (RFC 6749 §5.2)", "model": OAuthErrorBody},
+        429: {"description": "Too many failed attempts: retry after Retry-After", "model": OAuthErrorBody},
     },
     openapi_extra=TOKEN_OPENAPI,
+    operation_id="issueToken",
 )
 async def token(request: Request, deps: Deps, throttle: Throttle) -> JSONResponse:
     """Exchange client credentials for a short-lived access token (OAuth2 client credentials).
@@ -181,7 +194,7 @@ async def token(request: Request, deps: Deps, throttle: Throttle) -> JSONRespons
     return JSONResponse(view.model_dump(mode="json"), headers=NO_STORE)
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", operation_id="getJwks")
 async def jwks(deps: Deps) -> dict[str, list[dict[str, str]]]:
     """Publish the public key that verifies this platform's access tokens."""
     return {"keys": [jwk(deps.issuer.public_key)]}

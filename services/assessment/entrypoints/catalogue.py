@@ -40,21 +40,26 @@ def _listing(model_id: str, versions: list[Any]) -> ModelListing:
     )
 
 
-@router.get("", response_model=ModelList)
+@router.get("", response_model=ModelList, operation_id="listModels")
 async def list_models(uow: UoW) -> ModelList:
     """List the models of the catalogue and their versions."""
     grouped = await cases.list_versions(None, uow=uow)
     return ModelList(models=[_listing(model_id, versions) for model_id, versions in grouped.items()])
 
 
-@router.get("/{model_id}", response_model=ModelListing, responses=_PROBLEM)
+@router.get("/{model_id}", response_model=ModelListing, responses=_PROBLEM, operation_id="listModelVersions")
 async def get_model_versions(model_id: ModelId, uow: UoW) -> ModelListing:
     """List the versions of one model."""
     grouped = await cases.list_versions(model_id, uow=uow)
     return _listing(model_id, grouped[model_id])
 
 
-@router.get("/{model_id}/versions/{version}", response_model=ModelVersionView, responses=_PROBLEM)
+@router.get(
+    "/{model_id}/versions/{version}",
+    response_model=ModelVersionView,
+    responses=_PROBLEM,
+    operation_id="getModelVersion",
+)
 async def get_version(model_id: ModelId, version: Version, uow: UoW, models: Models) -> ModelVersionView:
     """Return a full version: levers, groupements, indicators, levels and criteria."""
     summary, model = await cases.get_model(model_id, version, uow=uow, cache=models)
@@ -62,7 +67,10 @@ async def get_version(model_id: ModelId, version: Version, uow: UoW, models: Mod
 
 
 @router.get(
-    "/{model_id}/versions/{version}/indicators/{code}", response_model=IndicatorView, responses=_PROBLEM
+    "/{model_id}/versions/{version}/indicators/{code}",
+    response_model=IndicatorView,
+    responses=_PROBLEM,
+    operation_id="getIndicator",
 )
 async def get_indicator(
     model_id: ModelId, version: Version, code: Code, uow: UoW, models: Models
@@ -80,7 +88,12 @@ async def get_indicator(
     )
 
 
-@router.get("/{model_id}/versions/{version}/profiles/{code}", response_model=ProfileView, responses=_PROBLEM)
+@router.get(
+    "/{model_id}/versions/{version}/profiles/{code}",
+    response_model=ProfileView,
+    responses=_PROBLEM,
+    operation_id="getProfile",
+)
 async def get_profile(
     model_id: ModelId, version: Version, code: Code, uow: UoW, models: Models
 ) -> ProfileView:
@@ -89,7 +102,7 @@ async def get_profile(
     return profile_view(model, profile)
 
 
-@router.get("/{model_id}/diff", response_model=DiffView, responses=_PROBLEM)
+@router.get("/{model_id}/diff", response_model=DiffView, responses=_PROBLEM, operation_id="diffModelVersions")
 async def diff(
     model_id: ModelId,
     uow: UoW,
@@ -107,11 +120,12 @@ async def diff(
     response_model=VersionView,
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"description": "Identical content was already published"},
+        200: {"model": VersionView, "description": "Identical content was already published"},
         **_PROBLEM,
-        403: _PROBLEM[401],
+        **problem_responses(403),
     },
     dependencies=[Depends(require_operator)],
+    operation_id="publishModelVersion",
 )
 async def publish(
     model_id: str,

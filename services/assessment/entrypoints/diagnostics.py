@@ -27,6 +27,7 @@ from services.assessment.entrypoints.exports import export_csv, export_json
 from services.assessment.entrypoints.idempotency import IdempotencyKey, idempotent
 from services.assessment.service_layer import diagnostics as cases
 from shared.http import problem_responses
+from shared.openapi import CsvResponse
 
 router = APIRouter(prefix="/v1", tags=["diagnostics"])
 _PROBLEM = problem_responses(401, 403, 404, 409, 422)
@@ -41,6 +42,7 @@ async def _view(caller: Caller, diagnostic_id: str, uow: UoW) -> DiagnosticView:
     status_code=201,
     response_model=DiagnosticView,
     responses=_PROBLEM,
+    operation_id="createDiagnostic",
 )
 async def open_diagnostic(
     organisation_id: str,
@@ -73,7 +75,12 @@ async def open_diagnostic(
     )
 
 
-@router.get("/organisations/{organisation_id}/diagnostics", response_model=DiagnosticList, responses=_PROBLEM)
+@router.get(
+    "/organisations/{organisation_id}/diagnostics",
+    response_model=DiagnosticList,
+    responses=_PROBLEM,
+    operation_id="listDiagnostics",
+)
 async def list_diagnostics(organisation_id: str, caller: Caller, uow: UoW) -> DiagnosticList:
     """List an organisation's diagnostics, oldest first."""
     records = await cases.list_for_organisation(caller, organisation_id, uow=uow)
@@ -92,7 +99,12 @@ async def list_diagnostics(organisation_id: str, caller: Caller, uow: UoW) -> Di
     )
 
 
-@router.get("/diagnostics/{diagnostic_id}", response_model=DiagnosticView, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}",
+    response_model=DiagnosticView,
+    responses=_PROBLEM,
+    operation_id="getDiagnostic",
+)
 async def get_diagnostic(diagnostic_id: str, caller: Caller, uow: UoW) -> DiagnosticView:
     """Return a diagnostic with its completeness per lever, consolidated levels and divergences."""
     return await _view(caller, diagnostic_id, uow)
@@ -103,6 +115,7 @@ async def get_diagnostic(diagnostic_id: str, caller: Caller, uow: UoW) -> Diagno
     status_code=201,
     response_model=RespondentInvitation,
     responses=_PROBLEM,
+    operation_id="inviteRespondent",
 )
 async def invite(
     diagnostic_id: str,
@@ -140,6 +153,7 @@ async def invite(
     "/diagnostics/{diagnostic_id}/respondents/{respondent_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_PROBLEM,
+    operation_id="revokeRespondent",
 )
 async def revoke_respondent(diagnostic_id: str, respondent_id: str, caller: Caller, uow: UoW) -> None:
     """Withdraw a respondent's access; their answers stay."""
@@ -150,6 +164,7 @@ async def revoke_respondent(diagnostic_id: str, respondent_id: str, caller: Call
     "/diagnostics/{diagnostic_id}/respondents/{respondent_id}/answers/{code}",
     response_model=AnswerView,
     responses=_PROBLEM,
+    operation_id="saveAnswer",
 )
 async def put_answer(
     diagnostic_id: str,
@@ -167,7 +182,12 @@ async def put_answer(
     return AnswerView.of(stored)
 
 
-@router.get("/diagnostics/{diagnostic_id}/answers", response_model=AnswerList, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/answers",
+    response_model=AnswerList,
+    responses=_PROBLEM,
+    operation_id="listAnswers",
+)
 async def list_answers(diagnostic_id: str, caller: Caller, uow: UoW) -> AnswerList:
     """List the answers (a respondent sees their own)."""
     answers = await cases.answers_seen_by(caller, diagnostic_id, uow=uow)
@@ -175,7 +195,10 @@ async def list_answers(diagnostic_id: str, caller: Caller, uow: UoW) -> AnswerLi
 
 
 @router.put(
-    "/diagnostics/{diagnostic_id}/validations/{code}", response_model=DiagnosticView, responses=_PROBLEM
+    "/diagnostics/{diagnostic_id}/validations/{code}",
+    response_model=DiagnosticView,
+    responses=_PROBLEM,
+    operation_id="validateIndicator",
 )
 async def validate(
     diagnostic_id: str, code: str, body: ValidationBody, caller: Caller, uow: UoW, models: Models
@@ -185,7 +208,12 @@ async def validate(
     return await _view(caller, diagnostic_id, uow)
 
 
-@router.post("/diagnostics/{diagnostic_id}/submit", response_model=DiagnosticView, responses=_PROBLEM)
+@router.post(
+    "/diagnostics/{diagnostic_id}/submit",
+    response_model=DiagnosticView,
+    responses=_PROBLEM,
+    operation_id="submitDiagnostic",
+)
 async def submit(
     diagnostic_id: str, caller: Caller, uow: UoW, body: SubmitBody | None = None
 ) -> DiagnosticView:
@@ -195,20 +223,32 @@ async def submit(
     return await _view(caller, diagnostic_id, uow)
 
 
-@router.post("/diagnostics/{diagnostic_id}/withdraw", response_model=DiagnosticView, responses=_PROBLEM)
+@router.post(
+    "/diagnostics/{diagnostic_id}/withdraw",
+    response_model=DiagnosticView,
+    responses=_PROBLEM,
+    operation_id="withdrawDiagnostic",
+)
 async def withdraw(diagnostic_id: str, caller: Caller, uow: UoW) -> DiagnosticView:
     """Withdraw a draft or submitted diagnostic."""
     await cases.withdraw(caller, diagnostic_id, uow=uow)
     return await _view(caller, diagnostic_id, uow)
 
 
-@router.get("/diagnostics/{diagnostic_id}/export.json", responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/export.json", responses=_PROBLEM, operation_id="exportDiagnosticJson"
+)
 async def export_as_json(diagnostic_id: str, caller: Caller, uow: UoW) -> dict[str, Any]:
     """Export the diagnostic with every answer and its evidence, as JSON (a respondent: their own)."""
     return export_json(*await cases.export_of(caller, diagnostic_id, uow=uow))
 
 
-@router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/export.csv",
+    response_class=CsvResponse,
+    responses=_PROBLEM,
+    operation_id="exportDiagnosticCsv",
+)
 async def export_as_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
     """Export one row per indicator and respondent, as CSV (a respondent: their own rows)."""
     body = export_csv(*await cases.export_of(caller, diagnostic_id, uow=uow))

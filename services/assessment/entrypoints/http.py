@@ -22,6 +22,7 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     status_code=status.HTTP_201_CREATED,
     response_model=ProbeBatchView,
     responses={401: _PROBLEM, 403: _PROBLEM, 422: _PROBLEM},
+    operation_id="requestProbes",
 )
 async def request_probes(body: ProbeRequestBody, deps: Deps) -> ProbeBatchView:
     """Send probes through every service; each answer comes back as an event."""
@@ -31,7 +32,12 @@ async def request_probes(body: ProbeRequestBody, deps: Deps) -> ProbeBatchView:
     return ProbeBatchView(probes=[ProbeView.of(p) for p in created])
 
 
-@router.get("/probes/{probe_id}", response_model=ProbeView, responses={401: _PROBLEM, 404: _PROBLEM})
+@router.get(
+    "/probes/{probe_id}",
+    response_model=ProbeView,
+    responses={401: _PROBLEM, 404: _PROBLEM},
+    operation_id="getProbe",
+)
 async def get_probe(probe_id: str, uow: UoW) -> ProbeView:
     """Return a probe and the answers received so far."""
     return ProbeView.of(await probe_cases.get_probe(probe_id, uow=uow))

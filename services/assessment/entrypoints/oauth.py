@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.requests import Request
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -123,20 +124,16 @@ TOKEN_OPENAPI: dict[str, Any] = {
     },
     "security": [{"basicClient": []}, {}],
 }
-OAUTH_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "string",
-            "enum": [
-                "invalid_request",
-                "invalid_client",
-                "unsupported_grant_type",
-                "invalid_scope",
-                "temporarily_unavailable",
-            ],
-        },
-        "error_description": {"type": "string"},
-    },
-}
+
+
+class OAuthErrorBody(BaseModel):
+    """An error of the token endpoint, as RFC 6749 §5.2 has it."""
+
+    error: Literal[
+        "invalid_request",
+        "invalid_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "temporarily_unavailable",
+    ]
+    error_description: str

@@ -29,7 +29,13 @@ async def _sectors(uow: UoW, models: Models) -> set[str]:
     return await catalogue.sectors(DEFAULT_MODEL, uow=uow, cache=models)
 
 
-@router.post("", status_code=201, response_model=OrganisationView, responses=_PROBLEM)
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrganisationView,
+    responses=_PROBLEM,
+    operation_id="registerOrganisation",
+)
 async def register(
     body: OrganisationCreate,
     caller: Caller,
@@ -50,7 +56,7 @@ async def register(
     )
 
 
-@router.get("", response_model=OrganisationPage, responses=_PROBLEM)
+@router.get("", response_model=OrganisationPage, responses=_PROBLEM, operation_id="listOrganisations")
 async def list_organisations(
     caller: Caller,
     uow: UoW,
@@ -65,14 +71,21 @@ async def list_organisations(
     return OrganisationPage(items=[OrganisationView.of(o) for o in items], next_cursor=next_cursor)
 
 
-@router.get("/{organisation_id}", response_model=OrganisationView, responses=_PROBLEM)
+@router.get(
+    "/{organisation_id}", response_model=OrganisationView, responses=_PROBLEM, operation_id="getOrganisation"
+)
 async def get_organisation(organisation_id: str, caller: Caller, uow: UoW) -> OrganisationView:
     """Return one of the calling account's organisations."""
     caller.require("organisations:read")
     return OrganisationView.of(await cases.get(caller.account_id, organisation_id, uow=uow))
 
 
-@router.patch("/{organisation_id}", response_model=OrganisationView, responses=_PROBLEM)
+@router.patch(
+    "/{organisation_id}",
+    response_model=OrganisationView,
+    responses=_PROBLEM,
+    operation_id="updateOrganisation",
+)
 async def update_organisation(
     organisation_id: str, body: OrganisationPatch, caller: Caller, uow: UoW, models: Models
 ) -> OrganisationView:
@@ -85,7 +98,12 @@ async def update_organisation(
     return OrganisationView.of(org)
 
 
-@router.delete("/{organisation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
+@router.delete(
+    "/{organisation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_PROBLEM,
+    operation_id="eraseOrganisation",
+)
 async def erase_organisation(organisation_id: str, caller: Caller, uow: UoW) -> None:
     """Erase an organisation and all its data (right to erasure); other services are told to forget it."""
     caller.require("organisations:write")

@@ -27,7 +27,12 @@ _PROBLEM = problem_responses(401, 403, 404, 422, 503)
 Code = Annotated[str | None, Query(max_length=64)]
 
 
-@router.get("/organisations/{organisation_id}/position", response_model=PositionView, responses=_PROBLEM)
+@router.get(
+    "/organisations/{organisation_id}/position",
+    response_model=PositionView,
+    responses=_PROBLEM,
+    operation_id="getPosition",
+)
 async def position(organisation_id: str, caller: Caller, uow: UoW) -> PositionView:
     """Where the organisation stands among all organisations, and its sector's median (every plan)."""
     standing = await positions.position(caller, organisation_id, uow=uow)
@@ -43,7 +48,12 @@ async def position(organisation_id: str, caller: Caller, uow: UoW) -> PositionVi
     )
 
 
-@router.get("/organisations/{organisation_id}/peers", response_model=PeersView, responses=_PROBLEM)
+@router.get(
+    "/organisations/{organisation_id}/peers",
+    response_model=PeersView,
+    responses=_PROBLEM,
+    operation_id="getPeers",
+)
 async def peers(organisation_id: str, caller: Caller, uow: UoW, assurance: Assurance = "all") -> PeersView:
     """Every cohort the organisation belongs to, finest first, with its rank in each (premium)."""
     standing = await positions.standing(caller, organisation_id, assurance=assurance, uow=uow)
@@ -57,7 +67,10 @@ async def peers(organisation_id: str, caller: Caller, uow: UoW, assurance: Assur
 
 
 @router.put(
-    "/organisations/{organisation_id}/contribution", response_model=ContributionView, responses=_PROBLEM
+    "/organisations/{organisation_id}/contribution",
+    response_model=ContributionView,
+    responses=_PROBLEM,
+    operation_id="setContribution",
 )
 async def set_contribution(
     organisation_id: str, body: ContributionBody, caller: Caller, uow: UoW
@@ -67,7 +80,7 @@ async def set_contribution(
     return ContributionView(organisation_id=organisation_id, contributing=member.contributing)
 
 
-@router.get("/cohorts", response_model=CohortView, responses=_PROBLEM)
+@router.get("/cohorts", response_model=CohortView, responses=_PROBLEM, operation_id="getCohort")
 async def get_cohort(
     caller: Caller,
     uow: UoW,
@@ -93,7 +106,9 @@ async def get_cohort(
     return CohortView.of(stats)
 
 
-@router.get("/snapshots/latest", response_model=SnapshotView, responses=_PROBLEM)
+@router.get(
+    "/snapshots/latest", response_model=SnapshotView, responses=_PROBLEM, operation_id="getLatestSnapshot"
+)
 async def latest_snapshot(
     caller: Caller, uow: UoW, model_id: Annotated[str, Query(max_length=64)] = DEFAULT_MODEL
 ) -> SnapshotView:

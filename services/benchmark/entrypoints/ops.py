@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1/ops", tags=["operations"], dependencies=[Depends(
     status_code=201,
     response_model=SnapshotView,
     responses=problem_responses(401, 403, 409, 503),
+    operation_id="publishSnapshot",
 )
 async def snapshot_now(
     uow: UoW, deps: Deps, model_id: Annotated[str, Query(max_length=64)] = DEFAULT_MODEL

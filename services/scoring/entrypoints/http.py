@@ -20,6 +20,7 @@ from services.scoring.entrypoints.schemas import (
 )
 from services.scoring.service_layer import scorecards as cases
 from shared.http import problem_responses
+from shared.openapi import CsvResponse
 
 router = APIRouter(prefix="/v1", tags=["scorecards"])
 _PROBLEM = problem_responses(401, 403, 404, 422)
@@ -31,19 +32,34 @@ def _view(scored: cases.ScoredView) -> ScorecardView:
     )
 
 
-@router.get("/diagnostics/{diagnostic_id}/scorecard", response_model=ScorecardView, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/scorecard",
+    response_model=ScorecardView,
+    responses=_PROBLEM,
+    operation_id="getScorecard",
+)
 async def get_scorecard(diagnostic_id: str, caller: Caller, uow: UoW) -> ScorecardView:
     """Return the scorecard of a submitted diagnostic (404 until it is scored)."""
     return _view(await cases.scorecard(caller, diagnostic_id, uow=uow))
 
 
-@router.post("/diagnostics/{diagnostic_id}/simulations", response_model=ScorecardView, responses=_PROBLEM)
+@router.post(
+    "/diagnostics/{diagnostic_id}/simulations",
+    response_model=ScorecardView,
+    responses=_PROBLEM,
+    operation_id="simulateScorecard",
+)
 async def simulate(diagnostic_id: str, body: SimulationBody, caller: Caller, uow: UoW) -> ScorecardView:
     """Return the scorecard that changed levels would give, to weigh a roadmap (nothing is stored)."""
     return _view(await cases.simulate(caller, diagnostic_id, body.levels, uow=uow))
 
 
-@router.get("/organisations/{organisation_id}/history", response_model=HistoryView, responses=_PROBLEM)
+@router.get(
+    "/organisations/{organisation_id}/history",
+    response_model=HistoryView,
+    responses=_PROBLEM,
+    operation_id="getScoreHistory",
+)
 async def history(organisation_id: str, caller: Caller, uow: UoW) -> HistoryView:
     """Return an organisation's scores over time and its progress since the previous diagnostic."""
     records, progress = await cases.history(caller, organisation_id, uow=uow)
@@ -74,13 +90,23 @@ async def history(organisation_id: str, caller: Caller, uow: UoW) -> HistoryView
     )
 
 
-@router.get("/diagnostics/{diagnostic_id}/export.json", response_model=ScorecardView, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/export.json",
+    response_model=ScorecardView,
+    responses=_PROBLEM,
+    operation_id="exportScorecardJson",
+)
 async def export_json(diagnostic_id: str, caller: Caller, uow: UoW) -> ScorecardView:
     """Export the scorecard as JSON."""
     return await get_scorecard(diagnostic_id, caller, uow)
 
 
-@router.get("/diagnostics/{diagnostic_id}/export.csv", response_class=Response, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/export.csv",
+    response_class=CsvResponse,
+    responses=_PROBLEM,
+    operation_id="exportScorecardCsv",
+)
 async def export_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
     """Export one row per indicator: level, target, gap, advice, coefficient, contribution."""
     view = _view(await cases.scorecard(caller, diagnostic_id, uow=uow))
@@ -124,7 +150,12 @@ async def export_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
     )
 
 
-@router.get("/diagnostics/{diagnostic_id}/report", response_class=HTMLResponse, responses=_PROBLEM)
+@router.get(
+    "/diagnostics/{diagnostic_id}/report",
+    response_class=HTMLResponse,
+    responses=_PROBLEM,
+    operation_id="getReport",
+)
 async def report(diagnostic_id: str, caller: Reader, uow: UoW) -> HTMLResponse:
     """Return a self-contained HTML report in French: scores, radar, advice, roadmap, progress, method."""
     return HTMLResponse(render_report(_view(await cases.scorecard(caller, diagnostic_id, uow=uow))))

@@ -32,6 +32,7 @@ _STYLE = (
     "/organisations/{organisation_id}/veille",
     response_class=HTMLResponse,
     responses=problem_responses(401, 403, 404),
+    operation_id="getWatchPage",
 )
 async def veille(organisation_id: str, caller: Reader, uow: UoW) -> HTMLResponse:
     """The organisation's watch page: open alerts with their impact and the criteria to meet."""

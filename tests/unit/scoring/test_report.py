@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from shared.events.contracts.assessment import DiagnosticSubmitted, Organisation
 from shared.events.contracts.benchmark import SNAPSHOT_EXAMPLE, SnapshotPublished
 from shared.model.editions import shipped_edition
 from shared.model.engine import score
+from tests.browser import chromium, needs_chromium
 
 BLUE, ORANGE = (31, 95, 191), (224, 123, 0)
 PURPLE = tuple(int(PEER_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
@@ -131,9 +130,7 @@ class TestPeers:
         assert contrast_on_white(PURPLE) >= 4.5
 
 
-@pytest.mark.skipif(
-    shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
-)
+@needs_chromium
 class TestInABrowser:
     def test_headless_chromium_draws_the_radar_and_the_bars(self, tmp_path: Path) -> None:
         counts = _colours(_screenshot(_report(), tmp_path))
@@ -163,26 +160,12 @@ def _screenshot(html: str, tmp_path: Path) -> Image.Image:
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
     shot = tmp_path / "report.png"
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
+    chromium(
+        "--hide-scrollbars",
+        "--window-size=1200,1600",
+        f"--screenshot={shot}",
+        page.as_uri(),
+        profile=tmp_path / "profile",
     )
     image = Image.open(shot).convert("RGB")
     assert image.size == (1200, 1600)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 from pymongo.errors import (
     AutoReconnect,
@@ -25,8 +28,14 @@ from shared.errors import (
     NotFound,
     Unauthorized,
 )
+from shared.openapi import PROBLEM_SCHEMA, VALIDATION_ISSUE_SCHEMA
 from shared.problems import install_error_handlers
 from shared.unit_of_work import TransientFailure
+
+#: The Problem component of the OpenAPI documents, its ValidationIssue reachable from it.
+VALIDATOR = Draft202012Validator(
+    {**PROBLEM_SCHEMA, "components": {"schemas": {"ValidationIssue": VALIDATION_ISSUE_SCHEMA}}}
+)
 
 
 class Body(BaseModel):
@@ -89,7 +98,15 @@ def _app() -> FastAPI:
 
     @app.post("/things")
     async def create(body: Body) -> Body:
+        if body.count % 2 == 0:
+            raise InvalidInput(
+                "The thing is not valid.", errors=[{"path": "count", "message": "must be odd"}]
+            )
         return body
+
+    @app.get("/things")
+    async def things(limit: int = 10) -> list[Body]:
+        return []
 
     return app
 
@@ -122,11 +139,55 @@ class TestDomainErrors:
         assert body["instance"] == f"/raise/{kind}"
         assert body["detail"]
 
-    def test_listed_errors_are_kept(self, client: TestClient) -> None:
-        assert client.get("/raise/conflict").json()["errors"] == [{"field": "version"}]
+    def test_listed_errors_keep_what_they_say_in_the_shape_every_issue_has(self, client: TestClient) -> None:
+        assert client.get("/raise/conflict").json()["errors"] == [
+            {"field": "version", "path": "", "message": "Already there.", "type": "conflict"}
+        ]
 
     def test_unauthorized_asks_for_a_bearer_token(self, client: TestClient) -> None:
         assert client.get("/raise/unauthorized").headers["www-authenticate"] == "Bearer"
+
+
+class TestOneShapeOfValidationErrors:
+    """The request's schema and the service's rules refuse input with the same problem."""
+
+    def test_the_schema_and_the_rules_give_the_same_problem(self, client: TestClient) -> None:
+        by_schema = client.post("/things", json={"count": 0})
+        by_rules = client.post("/things", json={"count": 2})
+        for response in (by_schema, by_rules):
+            assert response.status_code == 422
+            assert response.headers["content-type"] == "application/problem+json"
+            VALIDATOR.validate(response.json())
+        assert {k: v for k, v in by_schema.json().items() if k not in ("detail", "errors")} == {
+            k: v for k, v in by_rules.json().items() if k not in ("detail", "errors")
+        }
+        assert by_rules.json()["errors"] == [
+            {"path": "count", "message": "must be odd", "type": "invalid_input"}
+        ]
+
+    @pytest.mark.parametrize(
+        ("send", "path", "kind"),
+        [
+            ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "", "json_invalid"),
+            ({"json": {}}, "count", "missing"),
+            ({"json": {"count": "many"}}, "count", "int_parsing"),
+        ],
+    )
+    def test_each_schema_error_names_the_field_alone(
+        self, client: TestClient, send: dict[str, Any], path: str, kind: str
+    ) -> None:
+        response = client.post("/things", **send)
+        VALIDATOR.validate(response.json())
+        assert [(e["path"], e["type"]) for e in response.json()["errors"]] == [(path, kind)]
+
+    def test_a_refusal_that_lists_nothing_still_lists_one_issue(self, client: TestClient) -> None:
+        body = client.get("/raise/invalid").json()
+        VALIDATOR.validate(body)
+        assert body["errors"] == [{"path": "", "message": "Bad value.", "type": "invalid_input"}]
+
+    def test_a_query_parameter_is_named_by_itself(self, client: TestClient) -> None:
+        body = client.get("/things", params={"limit": "x"}).json()
+        assert [(e["path"], e["type"]) for e in body["errors"]] == [("limit", "int_parsing")]
 
 
 class TestFrameworkErrors:
@@ -135,7 +196,13 @@ class TestFrameworkErrors:
         assert response.status_code == 422
         body = response.json()
         assert body["title"] == "Invalid input"
-        assert body["errors"][0]["loc"] == ["body", "count"]
+        assert body["errors"] == [
+            {
+                "path": "count",
+                "message": "Input should be greater than or equal to 1",
+                "type": "greater_than_equal",
+            }
+        ]
 
     def test_an_unknown_route_is_a_404_problem(self, client: TestClient) -> None:
         response = client.get("/nowhere")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from dimm.platform import build_platform, build_service
 from shared.http import require_operator
-from shared.security_headers import HTML_CSP, SecurityHeadersMiddleware
+from shared.security_headers import DOCS_CSP, HTML_CSP, SecurityHeadersMiddleware
 from shared.serve import server_config
 
 HTML_ONLY = ("Content-Security-Policy", "Referrer-Policy", "Cache-Control")
@@ -30,9 +30,9 @@ def _page_app() -> FastAPI:
 
     @app.get("/docs-like/docs", response_class=HTMLResponse)
     async def docs() -> HTMLResponse:
-        return HTMLResponse("<script src='https://cdn.example/swagger.js'></script>")
+        return HTMLResponse("<script src='/docs-like/docs/static/swagger.js'></script>")
 
-    app.add_middleware(SecurityHeadersMiddleware, exempt_prefixes=("/docs-like/docs",))
+    app.add_middleware(SecurityHeadersMiddleware, page_policies={"/docs-like/docs": DOCS_CSP})
     return app
 
 
@@ -46,11 +46,21 @@ class TestTheMiddleware:
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["cache-control"] == "no-store"
 
-    async def test_an_exempt_prefix_keeps_nosniff_but_no_csp(self) -> None:
+    async def test_a_prefix_with_a_policy_of_its_own_gets_it_and_the_other_page_headers(self) -> None:
         async with _client(_page_app()) as http:
             response = await http.get("/docs-like/docs")
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert "content-security-policy" not in response.headers
+        assert response.headers["content-security-policy"] == DOCS_CSP
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_docs_policy_lets_scripts_come_from_the_service_only() -> None:
+    directives = dict(part.strip().split(" ", 1) for part in DOCS_CSP.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert "'unsafe-eval'" not in DOCS_CSP
+    assert "http" not in DOCS_CSP
 
 
 def test_the_page_policy_allows_nothing_but_inline_styles() -> None:
@@ -87,12 +97,13 @@ class TestEveryServiceApp:
         assert response.headers["x-content-type-options"] == "nosniff"
 
     @pytest.mark.parametrize("name", SERVICES)
-    async def test_the_swagger_page_keeps_its_cdn(self, name: str) -> None:
+    async def test_the_documentation_pages_get_the_docs_policy(self, name: str) -> None:
         async with _client(build_service(name, environment="development")) as http:
-            response = await http.get(f"/{name}/docs")
-        assert response.status_code == 200
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert "content-security-policy" not in response.headers
+            for page in ("docs", "redoc"):
+                response = await http.get(f"/{name}/{page}")
+                assert response.status_code == 200
+                assert response.headers["x-content-type-options"] == "nosniff"
+                assert response.headers["content-security-policy"] == DOCS_CSP
 
     async def test_the_one_port_platform_s_own_404_says_nosniff(self) -> None:
         async with _client(build_platform(environment="development")) as http:
