@@ -127,7 +127,12 @@ class GrantList(BaseModel):
 
 
 @router.post(
-    "/v1/partners", status_code=201, response_model=PartnerView, responses=_PROBLEM, dependencies=_OPERATOR
+    "/v1/partners",
+    status_code=201,
+    response_model=PartnerView,
+    responses=_PROBLEM,
+    dependencies=_OPERATOR,
+    operation_id="registerPartner",
 )
 async def register_partner(body: PartnerCreate, uow: UoW, key: IdempotencyKey = None) -> JSONResponse:
     """Register a partner (operator)."""
@@ -138,14 +143,24 @@ async def register_partner(body: PartnerCreate, uow: UoW, key: IdempotencyKey = 
     return await idempotent(uow.idempotency, scope="operator:partners", key=key, payload=body, action=action)
 
 
-@router.get("/v1/partners", response_model=PartnerList, responses=_PROBLEM, dependencies=_OPERATOR)
+@router.get(
+    "/v1/partners",
+    response_model=PartnerList,
+    responses=_PROBLEM,
+    dependencies=_OPERATOR,
+    operation_id="listPartners",
+)
 async def list_partners(uow: UoW) -> PartnerList:
     """List every partner, suspended ones too (operator)."""
     return PartnerList(partners=[PartnerView.of(p) for p in await cases.partners(active_only=False, uow=uow)])
 
 
 @router.get(
-    "/v1/partners/{partner_id}", response_model=PartnerView, responses=_PROBLEM, dependencies=_OPERATOR
+    "/v1/partners/{partner_id}",
+    response_model=PartnerView,
+    responses=_PROBLEM,
+    dependencies=_OPERATOR,
+    operation_id="getPartner",
 )
 async def get_partner(partner_id: str, uow: UoW) -> PartnerView:
     """Return a partner (operator)."""
@@ -153,7 +168,11 @@ async def get_partner(partner_id: str, uow: UoW) -> PartnerView:
 
 
 @router.patch(
-    "/v1/partners/{partner_id}", response_model=PartnerView, responses=_PROBLEM, dependencies=_OPERATOR
+    "/v1/partners/{partner_id}",
+    response_model=PartnerView,
+    responses=_PROBLEM,
+    dependencies=_OPERATOR,
+    operation_id="changePartner",
 )
 async def change_partner(partner_id: str, body: PartnerPatch, uow: UoW) -> PartnerView:
     """Rename a partner, change the kinds it may receive, suspend or resume it (operator)."""
@@ -168,6 +187,7 @@ async def change_partner(partner_id: str, body: PartnerPatch, uow: UoW) -> Partn
     response_model=IssuedKeyView,
     responses=_PROBLEM,
     dependencies=_OPERATOR,
+    operation_id="createPartnerApiKey",
 )
 async def create_partner_key(
     partner_id: str, body: ApiKeyCreate, uow: UoW, key: IdempotencyKey = None
@@ -193,6 +213,7 @@ async def create_partner_key(
     response_model=ApiKeyList,
     responses=_PROBLEM,
     dependencies=_OPERATOR,
+    operation_id="listPartnerApiKeys",
 )
 async def list_partner_keys(partner_id: str, uow: UoW) -> ApiKeyList:
     """List a partner's keys (operator)."""
@@ -204,13 +225,19 @@ async def list_partner_keys(partner_id: str, uow: UoW) -> ApiKeyList:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_PROBLEM,
     dependencies=_OPERATOR,
+    operation_id="revokePartnerApiKey",
 )
 async def revoke_partner_key(partner_id: str, client_id: str, uow: UoW) -> None:
     """Revoke a partner's key (operator); the tokens it obtained stop working on every service."""
     await accounts.revoke_api_key(partner_id, client_id, uow=uow)
 
 
-@router.get("/v1/partner-directory", response_model=PartnerList, responses=_PROBLEM)
+@router.get(
+    "/v1/partner-directory",
+    response_model=PartnerList,
+    responses=_PROBLEM,
+    operation_id="listGrantablePartners",
+)
 async def partner_directory(caller: Caller, uow: UoW) -> PartnerList:
     """The active partners an organisation may grant access to, with the kinds each may receive."""
     caller.require("organisations:read")
@@ -220,7 +247,9 @@ async def partner_directory(caller: Caller, uow: UoW) -> PartnerList:
 _GRANTS = "/v1/organisations/{organisation_id}/partner-grants"
 
 
-@router.post(_GRANTS, status_code=201, response_model=GrantView, responses=_PROBLEM)
+@router.post(
+    _GRANTS, status_code=201, response_model=GrantView, responses=_PROBLEM, operation_id="givePartnerGrant"
+)
 async def give_grant(
     organisation_id: str, body: GrantCreate, caller: Caller, uow: UoW, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -244,7 +273,7 @@ async def give_grant(
     )
 
 
-@router.get(_GRANTS, response_model=GrantList, responses=_PROBLEM)
+@router.get(_GRANTS, response_model=GrantList, responses=_PROBLEM, operation_id="listPartnerGrants")
 async def list_grants(
     organisation_id: str,
     caller: Caller,
@@ -257,7 +286,12 @@ async def list_grants(
     return GrantList(grants=[v for v in views if status_ is None or v.status == status_])
 
 
-@router.delete(_GRANTS + "/{grant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEM)
+@router.delete(
+    _GRANTS + "/{grant_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_PROBLEM,
+    operation_id="revokePartnerGrant",
+)
 async def revoke_grant(organisation_id: str, grant_id: str, caller: Caller, uow: UoW) -> None:
     """Revoke a grant: the partner receives none of the organisation's later events (sent ones stay sent)."""
     await cases.revoke_grant(caller, organisation_id, grant_id, uow=uow)

@@ -102,7 +102,7 @@ class FeedPage(BaseModel):
     has_more: bool = Field(description="True when the page is full: ask again at once.")
 
 
-@router.get("/events", response_model=FeedPage, responses=_PROBLEM)
+@router.get("/events", response_model=FeedPage, responses=_PROBLEM, operation_id="readPartnerFeed")
 async def feed(
     caller: Partner,
     uow: UoW,
@@ -125,7 +125,13 @@ async def feed(
 _ENDPOINTS = "/webhooks/endpoints"
 
 
-@router.post(_ENDPOINTS, status_code=201, response_model=EndpointView, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS,
+    status_code=201,
+    response_model=EndpointView,
+    responses=_PROBLEM,
+    operation_id="createPartnerWebhookEndpoint",
+)
 async def create_endpoint(body: EndpointBody, caller: Partner, uow: UoW) -> EndpointView:
     """Register a webhook endpoint for the partner's feed; the answer shows its signing secret, once."""
     found = await subscriptions.create_endpoint(
@@ -139,33 +145,58 @@ async def create_endpoint(body: EndpointBody, caller: Partner, uow: UoW) -> Endp
     return EndpointView.of(found, with_secret=True)
 
 
-@router.get(_ENDPOINTS, response_model=list[EndpointView], responses=_PROBLEM)
+@router.get(
+    _ENDPOINTS,
+    response_model=list[EndpointView],
+    responses=_PROBLEM,
+    operation_id="listPartnerWebhookEndpoints",
+)
 async def list_endpoints(caller: Partner, uow: UoW) -> list[EndpointView]:
     """The partner's endpoints (no secrets)."""
     return [EndpointView.of(e) for e in await subscriptions.endpoints(caller, uow=uow)]
 
 
-@router.get(_ENDPOINTS + "/{endpoint_id}", response_model=EndpointView, responses=_PROBLEM)
+@router.get(
+    _ENDPOINTS + "/{endpoint_id}",
+    response_model=EndpointView,
+    responses=_PROBLEM,
+    operation_id="getPartnerWebhookEndpoint",
+)
 async def get_endpoint(endpoint_id: str, caller: Partner, uow: UoW) -> EndpointView:
     """One of the partner's endpoints (no secret)."""
     return EndpointView.of(await subscriptions.endpoint(caller, endpoint_id, uow=uow))
 
 
-@router.delete(_ENDPOINTS + "/{endpoint_id}", status_code=204, responses=_PROBLEM)
+@router.delete(
+    _ENDPOINTS + "/{endpoint_id}",
+    status_code=204,
+    responses=_PROBLEM,
+    operation_id="deletePartnerWebhookEndpoint",
+)
 async def delete_endpoint(endpoint_id: str, caller: Partner, uow: UoW) -> Response:
     """Delete an endpoint."""
     await subscriptions.delete_endpoint(caller, endpoint_id, uow=uow)
     return Response(status_code=204)
 
 
-@router.post(_ENDPOINTS + "/{endpoint_id}/rotate", response_model=EndpointView, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS + "/{endpoint_id}/rotate",
+    response_model=EndpointView,
+    responses=_PROBLEM,
+    operation_id="rotatePartnerWebhookSecret",
+)
 async def rotate(endpoint_id: str, caller: Partner, uow: UoW) -> EndpointView:
     """Give the endpoint a new secret; the previous one keeps signing for 24 hours."""
     found = await subscriptions.change_endpoint(caller, endpoint_id, lambda e, at: e.rotate(at), uow=uow)
     return EndpointView.of(found, with_secret=True)
 
 
-@router.post(_ENDPOINTS + "/{endpoint_id}/enable", response_model=EndpointView, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS + "/{endpoint_id}/enable",
+    response_model=EndpointView,
+    responses=_PROBLEM,
+    operation_id="enablePartnerWebhookEndpoint",
+)
 async def enable(endpoint_id: str, caller: Partner, uow: UoW, request: Request) -> EndpointView:
     """Deliver to a disabled endpoint again."""
     found = await subscriptions.change_endpoint(caller, endpoint_id, lambda e, at: e.enable(at), uow=uow)
@@ -173,14 +204,24 @@ async def enable(endpoint_id: str, caller: Partner, uow: UoW, request: Request) 
     return EndpointView.of(found)
 
 
-@router.post(_ENDPOINTS + "/{endpoint_id}/disable", response_model=EndpointView, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS + "/{endpoint_id}/disable",
+    response_model=EndpointView,
+    responses=_PROBLEM,
+    operation_id="disablePartnerWebhookEndpoint",
+)
 async def disable(endpoint_id: str, caller: Partner, uow: UoW) -> EndpointView:
     """Stop delivering to an endpoint."""
     found = await subscriptions.change_endpoint(caller, endpoint_id, lambda e, at: e.disable(at), uow=uow)
     return EndpointView.of(found)
 
 
-@router.post(_ENDPOINTS + "/{endpoint_id}/test", status_code=202, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS + "/{endpoint_id}/test",
+    status_code=202,
+    responses=_PROBLEM,
+    operation_id="sendPartnerTestWebhook",
+)
 async def send_test(
     endpoint_id: str, caller: Partner, uow: UoW, deps: Deps, request: Request
 ) -> dict[str, str]:
@@ -190,7 +231,12 @@ async def send_test(
     return {"message_id": message.id}
 
 
-@router.get(_ENDPOINTS + "/{endpoint_id}/deliveries", response_model=list[DeliveryView], responses=_PROBLEM)
+@router.get(
+    _ENDPOINTS + "/{endpoint_id}/deliveries",
+    response_model=list[DeliveryView],
+    responses=_PROBLEM,
+    operation_id="listPartnerWebhookDeliveries",
+)
 async def delivery_log(
     endpoint_id: str, caller: Partner, uow: UoW, since: Annotated[datetime | None, Query()] = None
 ) -> list[DeliveryView]:
@@ -199,7 +245,12 @@ async def delivery_log(
     return [DeliveryView.of(d, m) for d, m in found]
 
 
-@router.post(_ENDPOINTS + "/{endpoint_id}/replay", response_model=ReplayView, responses=_PROBLEM)
+@router.post(
+    _ENDPOINTS + "/{endpoint_id}/replay",
+    response_model=ReplayView,
+    responses=_PROBLEM,
+    operation_id="replayPartnerWebhooks",
+)
 async def replay(
     endpoint_id: str, body: ReplayBody, caller: Partner, uow: UoW, request: Request
 ) -> ReplayView:
