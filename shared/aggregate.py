@@ -17,6 +17,15 @@ class Recorded:
     #: The trace the event was staged in, set by the unit of work that collects it.
     trace: TraceContext | None = None
 
+    def __post_init__(self) -> None:
+        # The AsyncAPI documents the record key from the contract: a different subject would make it lie.
+        expected = self.event.contract_subject()
+        if expected is not None and self.subject != expected:
+            raise ValueError(
+                f"{self.event.event_type} is keyed by {self.event.subject_template!r}:"
+                f" expected subject {expected!r}, got {self.subject!r}"
+            )
+
 
 @dataclass
 class Aggregate:
