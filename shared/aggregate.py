@@ -16,6 +16,8 @@ class Recorded:
     subject: str | None
     #: The trace the event was staged in, set by the unit of work that collects it.
     trace: TraceContext | None = None
+    #: The correlation id of the work that staged it (a consumer's is gone by the time it commits).
+    correlation_id: str | None = None
 
     def __post_init__(self) -> None:
         # The AsyncAPI documents the record key from the contract: a different subject would make it lie.

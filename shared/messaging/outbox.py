@@ -137,13 +137,20 @@ class Outbox:
         self.source = source
         self.topic = topic
 
-    def envelope(self, event: Event, *, subject: str | None, trace: TraceContext | None = None) -> Envelope:
-        """Wrap an event with this service's source, the current correlation id and trace context."""
+    def envelope(
+        self,
+        event: Event,
+        *,
+        subject: str | None,
+        trace: TraceContext | None = None,
+        correlation_id: str | None = None,
+    ) -> Envelope:
+        """Wrap an event with this service's source and the correlation id and trace it was staged in."""
         return new_envelope(
             event,
             source=self.source,
             subject=subject,
-            correlation_id=get_correlation_id(),
+            correlation_id=correlation_id or get_correlation_id(),
             trace=trace or current_trace_context(),
         )
 
@@ -166,7 +173,10 @@ class Outbox:
 
     async def stage(self, recorded: Sequence[Recorded], *, session: AsyncClientSession | None) -> None:
         """Stage events a unit of work collected, each with the trace it was staged in."""
-        envelopes = [self.envelope(r.event, subject=r.subject, trace=r.trace) for r in recorded]
+        envelopes = [
+            self.envelope(r.event, subject=r.subject, trace=r.trace, correlation_id=r.correlation_id)
+            for r in recorded
+        ]
         if envelopes:
             await self._collection.insert_many(
                 [outbox_document(e, self.topic) for e in envelopes], session=session
