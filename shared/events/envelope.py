@@ -51,6 +51,11 @@ def with_example(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, example)]})
 
 
+def event_source(service: str) -> str:
+    """Name a service as the CloudEvents source of what it publishes."""
+    return f"/dimm/{service}"
+
+
 class InvalidEvent(ValueError):
     """A record that cannot be read as one of our events: never retried."""
 
@@ -149,6 +154,10 @@ class EventRegistry:
         if event_type == envelope.type:
             return envelope
         return Envelope(**{**envelope.__dict__, "type": event_type, "data": data})
+
+    def models(self) -> list[type[Event]]:
+        """List the payload models, by type."""
+        return [self._models[event_type] for event_type in sorted(self._models)]
 
     def older_types(self, event_type: str) -> list[str]:
         """List the older types a reader of `event_type` also accepts (they upcast to it)."""

@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 SERVICES = ("assessment", "scoring", "benchmark", "watch")
 HOUR_MS = 3_600_000
+REPLICATION_FACTOR = 1
 DLQ_RETENTION_HOURS = 24 * 30
 
 
@@ -81,7 +82,7 @@ def check_topics(
             NewTopic(
                 spec.name,
                 num_partitions=spec.partitions,
-                replication_factor=1,
+                replication_factor=REPLICATION_FACTOR,
                 topic_configs={"retention.ms": str(spec.retention_hours * HOUR_MS)},
             )
             for spec in specs
