@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,18 @@ FORMATS = FormatChecker()
 def _rfc3339(value: object) -> bool:
     """Check a date-time as RFC 3339 wants it: with its offset (whatever optional packages are installed)."""
     return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A consumed Kafka record, as aiokafka hands it over."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
 
 
 @cache

@@ -52,16 +52,22 @@ def _as_cloudevent(record: Any) -> Any:
     return from_binary(message, JSONFormat())
 
 
+async def _scored(http: httpx.AsyncClient, scoring_http: httpx.AsyncClient, level: int) -> tuple[str, str]:
+    """Submit a diagnostic of a new tenant and wait for its scorecard; return the account and organisation."""
+    tenant = await new_tenant(http)
+    org, diag = await submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, level))
+    await scorecard_of(scoring_http, tenant, diag)
+    return tenant.account_id, org
+
+
 class TestEventsOfAFlow:
     async def test_a_scored_diagnostics_records_match_their_producers_and_readers_documents(
         self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient, backend: Backend
     ) -> None:
-        tenant = await new_tenant(http)
-        org, diag = await submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 2))
-        await scorecard_of(scoring_http, tenant, diag)
+        account, org = await _scored(http, scoring_http, 2)
         documents = await _documents(http, scoring_http)
         written = await records_with_subject(backend, events_topic("assessment"), org, expected=2)
-        opened = await records_with_subject(backend, events_topic("assessment"), tenant.account_id)
+        opened = await records_with_subject(backend, events_topic("assessment"), account)
         [scored] = await records_with_subject(backend, events_topic("scoring"), org)
         seen = [(r, "assessment", "scoring") for r in [*written, *opened]]
         seen.append((scored, "scoring", "assessment"))
@@ -79,9 +85,7 @@ class TestEventsOfAFlow:
     async def test_the_cloudevents_sdk_reads_each_record_as_a_binary_mode_event(
         self, http: httpx.AsyncClient, scoring_http: httpx.AsyncClient, backend: Backend
     ) -> None:
-        tenant = await new_tenant(http)
-        org, diag = await submitted_diagnostic(tenant, dict.fromkeys(SME_PROFILE, 3))
-        await scorecard_of(scoring_http, tenant, diag)
+        _, org = await _scored(http, scoring_http, 3)
         [scored] = await records_with_subject(backend, events_topic("scoring"), org)
         submitted = [
             r

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.topics import dead_letter_topic, events_topic
 from shared.runtime import ServiceRuntime
 from tests.contracts import with_additions
-from tests.wire import Documented, asyncapi, message_named, spec_validator
+from tests.wire import Documented, Record, asyncapi, message_named, spec_validator
 
 PARSER = Path(__file__).parents[2] / ".tools" / "asyncapi-parser"
 DEAD_LETTER_HEADERS = (
@@ -203,18 +202,6 @@ class TestTopicsAndGroups:
         assert all(e.event_type.startswith(f"dimm.{service}.") for e in _runtime(service).publishes)
 
 
-@dataclass(frozen=True)
-class _Consumed:
-    """A record as the consumer read it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
-
-
 class _Sender:
     """Keep what is sent; the broker acknowledges at once."""
 
@@ -238,8 +225,8 @@ class TestDeadLetters:
         letters = DeadLetters(sender, topic="dimm.scoring.dlq", group="dimm.scoring")
         example = DiagnosticSubmitted.model_json_schema()["examples"][0]
         headers, key, value = _record(DiagnosticSubmitted.model_validate(example), "assessment")
-        event = _Consumed("dimm.assessment.events", 2, 17, key, value, headers)
-        poison = _Consumed("dimm.assessment.events", 0, 3, None, b"\x00not json", [("ce_id", b"x")])
+        event = Record("dimm.assessment.events", 2, 17, key, value, headers)
+        poison = Record("dimm.assessment.events", 0, 3, None, b"\x00not json", [("ce_id", b"x")])
         await letters.send(event, reason="permanent-error", error="a rule refuses it", attempts=1)
         await letters.send(poison, reason="invalid-event", error="missing CloudEvents attributes", attempts=1)
         dead_event, dead_record = sender.sent
