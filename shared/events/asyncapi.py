@@ -20,11 +20,11 @@ from shared.events.envelope import CONTENT_TYPE, SPEC_VERSION, Event, subject_fi
 Schema = dict[str, Any]
 KAFKA_BINDING_VERSION = "0.5.0"
 CORRELATION_HEADER = "ce_correlationid"
-#: Where the correlation id travels: a CloudEvents extension attribute, so a `ce_` header.
 _CORRELATION_NOTE = (
     "carried from the HTTP request (`X-Correlation-ID`) or from the event that caused this one,"
     " through to the next event; absent when the work had none"
 )
+#: Where the correlation id travels: a CloudEvents extension attribute, so a `ce_` header.
 CORRELATION_ID: Schema = {
     "description": f"The correlation id, {_CORRELATION_NOTE}.",
     "location": f"$message.header#/{CORRELATION_HEADER}",
@@ -59,35 +59,37 @@ def payload_schemas(
     return {model: ref for (model, _), ref in refs.items()}, definitions.get("$defs", {})  # type: ignore[misc]
 
 
-def _text(description: str, **schema: Any) -> Schema:
+def text(description: str, **schema: Any) -> Schema:
+    """Return the schema of a string (every Kafka header value is one, in UTF-8)."""
     return {"type": "string", "description": description, **schema}
 
 
-def _one_of(values: Sequence[str]) -> Schema:
+def one_of(values: Sequence[str]) -> Schema:
+    """Return the keywords that allow only these values."""
     return {"const": values[0]} if len(values) == 1 else {"enum": list(values)}
 
 
 def header_properties(*, sources: Sequence[str], types: Sequence[str], reading: bool) -> Schema:
     """Describe the CloudEvents attributes of events of `types` from `sources` as Kafka headers."""
     return {
-        "ce_specversion": _text("CloudEvents version.", const=SPEC_VERSION),
-        "ce_id": _text(
+        "ce_specversion": text("CloudEvents version.", const=SPEC_VERSION),
+        "ce_id": text(
             "Event id; with ce_source, the key consumers deduplicate on (redeliveries keep it).",
             **({"minLength": 1} if reading else {"format": "uuid"}),
         ),
-        "ce_source": _text("The producing service.", **_one_of(sources)),
-        "ce_type": _text("Event type; a breaking change gets a new major version.", **_one_of(types)),
-        "ce_time": _text("When the event happened (RFC 3339).", format="date-time"),
-        "ce_subject": _text("What the event is about; also the record key, so its events stay in order."),
-        "content-type": _text(
+        "ce_source": text("The producing service.", **one_of(sources)),
+        "ce_type": text("Event type; a breaking change gets a new major version.", **one_of(types)),
+        "ce_time": text("When the event happened (RFC 3339).", format="date-time"),
+        "ce_subject": text("What the event is about; also the record key, so its events stay in order."),
+        "content-type": text(
             "Media type of the record value (CloudEvents `datacontenttype`).", const=CONTENT_TYPE
         ),
-        CORRELATION_HEADER: _text(f"Correlation id (extension attribute), {_CORRELATION_NOTE}.", minLength=1),
-        "ce_traceparent": _text(
+        CORRELATION_HEADER: text(f"Correlation id (extension attribute), {_CORRELATION_NOTE}.", minLength=1),
+        "ce_traceparent": text(
             "W3C trace context the event was staged in (CloudEvents distributed-tracing extension).",
             pattern=_TRACEPARENT,
         ),
-        "ce_tracestate": _text("W3C tracestate that goes with ce_traceparent.", minLength=1, maxLength=512),
+        "ce_tracestate": text("W3C tracestate that goes with ce_traceparent.", minLength=1, maxLength=512),
     }
 
 
@@ -119,7 +121,7 @@ def key_schema(event: type[Event]) -> Schema:
     description = "The CloudEvents subject (same as ce_subject), UTF-8"
     if event.subject_template is not None:
         description += f": `{event.subject_template}` from the payload's {fields}"
-    schema = _text(description + ". One subject's events keep their order on one partition.")
+    schema = text(description + ". One subject's events keep their order on one partition.")
     example = example_payload(event)
     if event.subject_template is not None and example is not None:
         schema["examples"] = [subject_of(event.subject_template, example)]

@@ -24,10 +24,16 @@ from shared.messaging.asyncapi_dead_letters import (
     DEAD_LETTERED_RECORD,
     dead_lettered_event,
     dead_lettered_record,
-    producer_of,
 )
 from shared.messaging.subscription import Subscription
-from shared.messaging.topics import HOUR_MS, REPLICATION_FACTOR, TopicSpec, dead_letter_topic, events_topic
+from shared.messaging.topics import (
+    HOUR_MS,
+    REPLICATION_FACTOR,
+    TopicSpec,
+    dead_letter_topic,
+    events_topic,
+    producer_of,
+)
 from shared.messaging.topics import service_topics as topic_specs
 from shared.settings import ServiceSettings
 
@@ -43,6 +49,8 @@ class _Parts:
     """The channels, operations and messages of a document, filled topic by topic."""
 
     specs: dict[str, TopicSpec]
+    payloads: dict[type[Event], Schema]
+    registry: EventRegistry
     channels: dict[str, Schema] = field(default_factory=dict)
     operations: dict[str, Schema] = field(default_factory=dict)
     messages: dict[str, Schema] = field(default_factory=dict)
@@ -77,54 +85,62 @@ class _Parts:
         self.operations[f"{action}.{topic}"] = operation
         return operation
 
+    def publish(self, service: str, publishes: Sequence[type[Event]]) -> None:
+        """Add the service's own topic with what its outbox relays."""
+        written = {
+            event.__name__: event_message(
+                event, source=event_source(service), payload=self.payloads[event], reading=False
+            )
+            for event in publishes
+        }
+        about = f"Events of {service}, relayed in order from its transactional outbox."
+        summary = f"{service} publishes its events."
+        self.add(events_topic(service), written, action="send", about=about, summary=summary)
 
-def _consume(
-    parts: _Parts,
-    group: str,
-    subscription: Subscription[Any],
-    payloads: dict[type[Event], Schema],
-    registry: EventRegistry,
-) -> None:
-    """Add the topics the group reads, with the handled messages, and its dead-letter topic."""
-    consumed = subscription.events
-    unreachable = [
-        e.event_type for e in consumed if events_topic(producer_of(e.event_type)) not in subscription.topics
-    ]
-    if unreachable:
-        raise ValueError(f"handled but on no subscribed topic: {', '.join(unreachable)}")
-    for topic in subscription.topics:
+    def consume(self, group: str, topic: str, consumed: Sequence[type[Event]]) -> None:
+        """Add a topic the group reads, with the messages it handles there."""
         read = {
             event.__name__: event_message(
                 event,
                 source=event_source(producer_of(event.event_type)),
-                payload=payloads[event],
+                payload=self.payloads[event],
                 reading=True,
-                older_types=registry.older_types(event.event_type),
+                older_types=self.registry.older_types(event.event_type),
             )
             for event in consumed
-            if events_topic(producer_of(event.event_type)) == topic
         }
-        operation = parts.add(
-            topic,
-            read,
-            action="receive",
-            about=f"Read by {group}; the other event types on it are ignored.",
-            summary=f"{group} handles these events, each once.",
-        )
+        about = f"Read by {group}; the other event types on it are ignored."
+        summary = f"{group} handles these events, each once."
+        operation = self.add(topic, read, action="receive", about=about, summary=summary)
         operation["bindings"] = {
             "kafka": {"groupId": {"type": "string", "enum": [group]}, "bindingVersion": KAFKA_BINDING_VERSION}
         }
-    dead_letters = {
-        DEAD_LETTERED_EVENT: dead_lettered_event(group, consumed, [payloads[e] for e in consumed], registry),
-        DEAD_LETTERED_RECORD: dead_lettered_record(group, subscription.topics),
-    }
-    parts.add(
-        dead_letter_topic(group),
-        dead_letters,
-        action="send",
-        about=f"What {group} gave up on, with the original key, value and headers.",
-        summary=f"{group} dead-letters what it cannot process.",
-    )
+
+    def dead_letters(self, group: str, subscription: Subscription[Any]) -> None:
+        """Add the group's dead-letter topic: what it could not read, and what it gave up on."""
+        consumed = subscription.events
+        messages = {
+            DEAD_LETTERED_EVENT: dead_lettered_event(
+                group, consumed, payloads=[self.payloads[e] for e in consumed], registry=self.registry
+            ),
+            DEAD_LETTERED_RECORD: dead_lettered_record(group, subscription.topics),
+        }
+        about = f"What {group} gave up on, with the original key, value and headers."
+        summary = f"{group} dead-letters what it cannot process."
+        self.add(dead_letter_topic(group), messages, action="send", about=about, summary=summary)
+
+
+def _consume(parts: _Parts, group: str, subscription: Subscription[Any]) -> None:
+    """Add the topics the group reads, with the handled messages, and its dead-letter topic."""
+    on_topic: dict[str, list[type[Event]]] = {topic: [] for topic in subscription.topics}
+    for event in subscription.events:
+        topic = events_topic(producer_of(event.event_type))
+        if topic not in on_topic:
+            raise ValueError(f"{event.event_type} is handled but {topic} is not subscribed")
+        on_topic[topic].append(event)
+    for topic, consumed in on_topic.items():
+        parts.consume(group, topic, consumed)
+    parts.dead_letters(group, subscription)
 
 
 def _info(service: str, group: str | None) -> Schema:
@@ -158,26 +174,15 @@ def service_document(
     specs = topic_specs(
         service, partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours
     )
-    parts = _Parts({spec.name: spec for spec in specs})
-    consuming = subscription is not None and bool(subscription.events)
-    payloads, schemas = payload_schemas(publishes, subscription.events if subscription else [])
-    source = event_source(service)
-    written = {
-        event.__name__: event_message(event, source=source, payload=payloads[event], reading=False)
-        for event in publishes
-    }
-    parts.add(
-        events_topic(service),
-        written,
-        action="send",
-        about=f"Events of {service}, relayed in order from its transactional outbox.",
-        summary=f"{service} publishes its events.",
-    )
-    if subscription is not None and consuming:
-        _consume(parts, settings.consumer_group, subscription, payloads, registry)
+    consumed = subscription.events if subscription is not None else []
+    payloads, schemas = payload_schemas(publishes, consumed)
+    parts = _Parts({spec.name: spec for spec in specs}, payloads, registry)
+    parts.publish(service, publishes)
+    if subscription is not None and consumed:
+        _consume(parts, settings.consumer_group, subscription)
     return {
         "asyncapi": ASYNCAPI_VERSION,
-        "info": _info(service, settings.consumer_group if consuming else None),
+        "info": _info(service, settings.consumer_group if consumed else None),
         "defaultContentType": CONTENT_TYPE,
         "servers": {
             "kafka": {

@@ -15,10 +15,12 @@ from shared.events.asyncapi import (
     example_headers,
     example_payload,
     header_properties,
+    one_of,
+    text,
 )
 from shared.events.envelope import CONTENT_TYPE, Event, EventRegistry, event_source, subject_of
 from shared.messaging.dead_letters import MAX_ERROR_HEADER, UNREADABLE, DeadLetterReason
-from shared.messaging.topics import events_topic
+from shared.messaging.topics import events_topic, producer_of
 
 DEAD_LETTERED_EVENT = "DeadLetteredEvent"
 DEAD_LETTERED_RECORD = "DeadLetteredRecord"
@@ -26,27 +28,17 @@ _COUNT = r"^[0-9]+$"
 _READABLE = [reason for reason in get_args(DeadLetterReason) if reason != UNREADABLE]
 
 
-def producer_of(event_type: str) -> str:
-    """Name the service that publishes an event type (`dimm.<service>.…`): it is on that service's topic."""
-    return event_type.split(".")[1]
-
-
-def _text(description: str, **schema: object) -> Schema:
-    return {"type": "string", "description": description, **schema}
-
-
 def failure_properties(*, group: str, topics: Sequence[str], reasons: Sequence[str]) -> Schema:
     """Describe the `dlq_` headers a group adds to what it gives up on."""
-    reason: Schema = {"const": reasons[0]} if len(reasons) == 1 else {"enum": list(reasons)}
     return {
-        "dlq_reason": _text("Why the record was given up.", **reason),
-        "dlq_error": _text("The last error, cut at its first characters.", maxLength=MAX_ERROR_HEADER),
-        "dlq_attempts": _text("How many attempts were made.", pattern=_COUNT),
-        "dlq_group": _text("The consumer group that gave up.", const=group),
-        "dlq_topic": _text("The topic the record was read from.", enum=list(topics)),
-        "dlq_partition": _text("Its partition there.", pattern=_COUNT),
-        "dlq_offset": _text("Its offset there.", pattern=_COUNT),
-        "dlq_failed_at": _text("When it was given up (RFC 3339).", format="date-time"),
+        "dlq_reason": text("Why the record was given up.", **one_of(reasons)),
+        "dlq_error": text("The last error, cut at its first characters.", maxLength=MAX_ERROR_HEADER),
+        "dlq_attempts": text("How many attempts were made.", pattern=_COUNT),
+        "dlq_group": text("The consumer group that gave up.", const=group),
+        "dlq_topic": text("The topic the record was read from.", enum=list(topics)),
+        "dlq_partition": text("Its partition there.", pattern=_COUNT),
+        "dlq_offset": text("Its offset there.", pattern=_COUNT),
+        "dlq_failed_at": text("When it was given up (RFC 3339).", format="date-time"),
     }
 
 
@@ -100,7 +92,7 @@ def _event_example(group: str, event: type[Event]) -> Schema:
 
 
 def dead_lettered_event(
-    group: str, consumed: Sequence[type[Event]], payloads: Sequence[Schema], registry: EventRegistry
+    group: str, consumed: Sequence[type[Event]], *, payloads: Sequence[Schema], registry: EventRegistry
 ) -> Schema:
     """Return the message of an event the group read but could not process."""
     types = sorted({t for e in consumed for t in (e.event_type, *registry.older_types(e.event_type))})

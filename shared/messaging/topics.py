@@ -22,6 +22,11 @@ def events_topic(service: str) -> str:
     return f"dimm.{service}.events"
 
 
+def producer_of(event_type: str) -> str:
+    """Name the service that publishes an event type (named `dimm.<service>.<entity>.<verb>.v<N>`)."""
+    return event_type.split(".")[1]
+
+
 def dead_letter_topic(consumer_group: str) -> str:
     """Name the dead-letter topic of a consumer group."""
     return f"{consumer_group}.dlq"
