@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast lint bench install clean browser monitoring
+.PHONY: run test test-fast lint bench install clean browser monitoring asyncapi-parser
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,21 @@ browser:
 monitoring:
 	@sh deploy/fetch-monitoring.sh .tools/monitoring
 
+# The AsyncAPI parser (npm, versions locked by tests/asyncapi/package-lock.json): a test validates every
+# service's document with it, and is skipped where npm is missing.
+PARSER := .tools/asyncapi-parser
+$(PARSER)/.installed: tests/asyncapi/package.json tests/asyncapi/package-lock.json tests/asyncapi/validate.mjs
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(PARSER) && cp $^ $(PARSER)/ && \
+	  (cd $(PARSER) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) && touch $@; \
+	else echo "npm is not installed: the AsyncAPI parser test will be skipped"; fi
+
+asyncapi-parser: $(PARSER)/.installed
+
 # The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
 # The end-to-end tier (service processes, SIGKILLs, a real Prometheus) mostly waits on timers:
 # it runs beside the rest, its output printed after; both must pass.
-test: lint browser monitoring
+test: lint browser monitoring asyncapi-parser
 	@mkdir -p var
 	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > var/e2e-tests.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e; rest=$$?; \

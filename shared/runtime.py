@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from shared.events.contracts import build_registry
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, event_source
 from shared.lease import LEASES_COLLECTION, Lease
+from shared.messaging.asyncapi import service_document
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
 from shared.messaging.guard import TopicGuard
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
@@ -81,6 +81,7 @@ class ServiceRuntime(Generic[U]):
         self.settings = settings
         self.name = settings.service_name
         self.events = events or build_registry()
+        self.publishes = publishes
         self.metrics = MessagingMetrics(registry)
         self.lag_metrics = LagMetrics(registry) if subscription is not None else None
         self.broker: KafkaBroker = build_broker(
@@ -98,7 +99,6 @@ class ServiceRuntime(Generic[U]):
         self._lag: LagMonitor | None = None
         self._guard: TopicGuard | None = None
         self._subscriber: Any = None
-        self._declare_publishers(publishes)
         if subscription is not None:
             self._subscriber = subscribe(
                 self.broker,
@@ -107,22 +107,6 @@ class ServiceRuntime(Generic[U]):
                 batch_size=settings.consumer_batch_size,
                 consumer=self._require_consumer,
                 description=f"Handles: {', '.join(subscription.event_types)}",
-            )
-
-    def _declare_publishers(self, publishes: tuple[type[Event], ...]) -> None:
-        """Describe what the relay sends to the service's topic, for the AsyncAPI document."""
-        topic = events_topic(self.name)
-        note = "CloudEvents 1.0 in Kafka binary mode; relayed from the service's transactional outbox."
-        if not publishes:
-            self.broker.publisher(
-                topic, title=f"{topic}:publish", description=f"Events of {self.name}. {note}"
-            )
-        for event in publishes:
-            self.broker.publisher(
-                topic,
-                title=event.event_type,
-                description=f"{(event.__doc__ or '').strip()} {note}",
-                schema=event,
             )
 
     @property
@@ -177,16 +161,14 @@ class ServiceRuntime(Generic[U]):
             self._relay.notify()
 
     def asyncapi(self) -> dict[str, Any]:
-        """Return the AsyncAPI 3 document generated from the broker's publishers and subscribers."""
-        spec = AsyncAPI(
-            self.broker,
-            title=f"DIMM {self.name} events",
-            version="1.0.0",
-            description=f"Topics the {self.name} service publishes and consumes.",
-            schema_version="3.0.0",
+        """Return the AsyncAPI 3 document of what the service publishes, consumes and dead-letters."""
+        return service_document(
+            self.name,
+            settings=self.settings,
+            publishes=self.publishes,
+            subscription=self._subscription,
+            registry=self.events,
         )
-        document: dict[str, Any] = spec.to_specification().to_jsonable()
-        return document
 
     async def start(self) -> None:
         """Connect to the database and the bus, provision topics, start relaying and consuming."""
@@ -197,7 +179,7 @@ class ServiceRuntime(Generic[U]):
             timeout_ms=int(settings.mongodb_timeout_seconds * 1000),
         )
         self._outbox = Outbox(
-            self.db[OUTBOX_COLLECTION], source=f"/dimm/{self.name}", topic=events_topic(self.name)
+            self.db[OUTBOX_COLLECTION], source=event_source(self.name), topic=events_topic(self.name)
         )
         await _retry_start(
             "mongodb", lambda: self.client.admin.command("ping"), deadline_seconds=self._deadline

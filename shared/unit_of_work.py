@@ -23,6 +23,7 @@ from typing import ParamSpec, Self, TypeVar
 from shared.aggregate import Aggregate, Recorded
 from shared.events.envelope import Event
 from shared.events.trace_context import TraceContext
+from shared.logging import get_correlation_id
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +91,25 @@ class UnitOfWork(abc.ABC):
         self, event: Event, *, subject: str | None, topic: str | None = None, event_id: str | None = None
     ) -> None:
         """Stage an outgoing event (for another topic if `topic`): it is written with the state at commit."""
-        self._staged.append(Recorded(event, subject, self._trace_context(), topic, event_id))
+        self._staged.append(
+            Recorded(
+                event,
+                subject,
+                self._trace_context(),
+                correlation_id=get_correlation_id(),
+                topic=topic,
+                event_id=event_id,
+            )
+        )
 
     def collect(self, *aggregates: Aggregate) -> None:
         """Stage the events the aggregates recorded."""
-        trace = self._trace_context()
+        trace, correlation_id = self._trace_context(), get_correlation_id()
         for aggregate in aggregates:
-            self._staged.extend(replace(r, trace=r.trace or trace) for r in aggregate.pull_events())
+            self._staged.extend(
+                replace(r, trace=r.trace or trace, correlation_id=r.correlation_id or correlation_id)
+                for r in aggregate.pull_events()
+            )
 
     async def commit(self) -> None:
         """Write the staged events and commit; the outermost commit wakes the relay."""

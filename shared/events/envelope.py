@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import string
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
 from shared.events.trace_context import TraceContext
 
@@ -23,6 +24,36 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     event_type: ClassVar[str]
+    #: The CloudEvents subject, and so the Kafka record key, as a template over the payload's fields
+    #: (`"{organisation_id}"`): one subject's events stay in order on one partition.
+    subject_template: ClassVar[str | None] = None
+
+    def contract_subject(self) -> str | None:
+        """Return the subject the contract gives this event (None when it declares none)."""
+        if self.subject_template is None:
+            return None
+        return subject_of(self.subject_template, self.model_dump(mode="json", include=subject_fields(self)))
+
+
+def subject_fields(event: type[Event] | Event) -> set[str]:
+    """Name the payload fields an event's subject is made of."""
+    template = event.subject_template or ""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def subject_of(template: str, payload: dict[str, Any]) -> str:
+    """Fill a subject template from a payload (a model's JSON form or a contract's example)."""
+    return template.format_map(payload)
+
+
+def with_example(example: dict[str, Any]) -> ConfigDict:
+    """Return an event contract's configuration with its example (documented, and checked by a test)."""
+    return ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, example)]})
+
+
+def event_source(service: str) -> str:
+    """Name a service as the CloudEvents source of what it publishes."""
+    return f"/dimm/{service}"
 
 
 class InvalidEvent(ValueError):
@@ -124,6 +155,14 @@ class EventRegistry:
         if event_type == envelope.type:
             return envelope
         return Envelope(**{**envelope.__dict__, "type": event_type, "data": data})
+
+    def models(self) -> list[type[Event]]:
+        """List the payload models, by type."""
+        return [self._models[event_type] for event_type in sorted(self._models)]
+
+    def older_types(self, event_type: str) -> list[str]:
+        """List the older types a reader of `event_type` also accepts (they upcast to it)."""
+        return sorted(old for old in self._upcasters if self.current_type(old) == event_type)
 
     def knows(self, event_type: str) -> bool:
         """Tell whether a type (or what it upcasts to) has a payload model."""

@@ -18,7 +18,7 @@ from shared.events.envelope import Envelope, Event, EventRegistry, InvalidEvent,
 from shared.events.handling import PermanentError, WaitingFor
 from shared.lease import Lease
 from shared.logging import reset_correlation_id, set_correlation_id
-from shared.messaging.dead_letters import ConsumedRecord, DeadLetters, RetryPolicy
+from shared.messaging.dead_letters import ConsumedRecord, DeadLetterReason, DeadLetters, RetryPolicy
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.parking import Parked, ParkedEvents, StoredRecord, deadline_after
 from shared.messaging.resume import ParkingPolicy, Resumer
@@ -241,7 +241,8 @@ class IdempotentConsumer(Generic[U]):
         )
 
     async def _process_one(self, delivery: Delivery) -> list[str]:
-        error, reason, attempt = "", "retries-exhausted", 0
+        error, attempt = "", 0
+        reason: DeadLetterReason = "retries-exhausted"
         for attempt in range(1, self._retry.max_attempts + 1):
             try:
                 return (await self._transaction([delivery])).satisfied
@@ -259,13 +260,15 @@ class IdempotentConsumer(Generic[U]):
         await self.dead_letter(delivery, reason=reason, error=error, attempts=attempt)
         return []
 
-    async def dead_letter(self, delivery: Delivery, *, reason: str, error: str, attempts: int) -> None:
+    async def dead_letter(
+        self, delivery: Delivery, *, reason: DeadLetterReason, error: str, attempts: int
+    ) -> None:
         """Send a delivery to the dead-letter topic, then run its give-up hook."""
         await self.dead_letter_record(delivery.record, reason=reason, error=error, attempts=attempts)
         await self._give_up(delivery, error)
 
     async def dead_letter_record(
-        self, record: ConsumedRecord, *, reason: str, error: str, attempts: int
+        self, record: ConsumedRecord, *, reason: DeadLetterReason, error: str, attempts: int
     ) -> None:
         """Send a record to the dead-letter topic."""
         await self._dead_letters.send(record, reason=reason, error=error, attempts=attempts)

@@ -7,13 +7,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Final, Literal, Protocol
 
 from shared.messaging.outbox import RecordSender
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_HEADER = 1_000
+#: Why a record was dead-lettered (its `dlq_reason` header); `invalid-event`: unreadable as one of ours.
+DeadLetterReason = Literal["invalid-event", "retries-exhausted", "permanent-error", "dependency-timeout"]
+#: The one reason whose record may be anything: its value and headers were not one of our events.
+UNREADABLE: Final[DeadLetterReason] = "invalid-event"
 
 
 class ConsumedRecord(Protocol):
@@ -60,7 +64,9 @@ class DeadLetters:
         """Name the consumer group whose dead letters these are."""
         return self._group
 
-    async def send(self, record: ConsumedRecord, *, reason: str, error: str, attempts: int) -> None:
+    async def send(
+        self, record: ConsumedRecord, *, reason: DeadLetterReason, error: str, attempts: int
+    ) -> None:
         """Publish the original record with the failure in headers and wait for the broker."""
         headers = [(k, v) for k, v in record.headers if not k.startswith("dlq_")]
         headers += [

@@ -144,13 +144,14 @@ class Outbox:
         subject: str | None,
         trace: TraceContext | None = None,
         event_id: str | None = None,
+        correlation_id: str | None = None,
     ) -> Envelope:
-        """Wrap an event with this service's source, the current correlation id and trace context."""
+        """Wrap an event with this service's source and the correlation id and trace it was staged in."""
         return new_envelope(
             event,
             source=self.source,
             subject=subject,
-            correlation_id=get_correlation_id(),
+            correlation_id=correlation_id or get_correlation_id(),
             trace=trace or current_trace_context(),
             event_id=event_id,
         )
@@ -176,7 +177,13 @@ class Outbox:
         """Stage events a unit of work collected, each with the trace it was staged in."""
         documents = [
             outbox_document(
-                self.envelope(r.event, subject=r.subject, trace=r.trace, event_id=r.event_id),
+                self.envelope(
+                    r.event,
+                    subject=r.subject,
+                    trace=r.trace,
+                    event_id=r.event_id,
+                    correlation_id=r.correlation_id,
+                ),
                 r.topic or self.topic,
             )
             for r in recorded

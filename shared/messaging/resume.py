@@ -12,6 +12,7 @@ from shared.background import Background
 from shared.events.envelope import InvalidEvent
 from shared.events.handling import WaitingFor
 from shared.lease import Lease
+from shared.messaging.dead_letters import DeadLetterReason
 from shared.messaging.metrics import MessagingMetrics
 from shared.messaging.parking import Parked
 from shared.mongo import INFRASTRUCTURE_ERRORS, utc_now
@@ -149,7 +150,13 @@ class Resumer(Generic[U]):
         )
 
     async def _fail(
-        self, item: Parked, delivery: Delivery | None, *, reason: str, error: str, attempts: int
+        self,
+        item: Parked,
+        delivery: Delivery | None,
+        *,
+        reason: DeadLetterReason,
+        error: str,
+        attempts: int,
     ) -> tuple[Resumed, list[str]]:
         if delivery is None:
             await self._consumer.dead_letter_record(

@@ -28,6 +28,7 @@ class Subscription(Generic[U]):
     def __init__(self, *topics: str) -> None:
         self.topics: tuple[str, ...] = topics
         self._routes: dict[str, Route[U]] = {}
+        self._events: dict[str, type[Event]] = {}
 
     def on(
         self,
@@ -45,6 +46,7 @@ class Subscription(Generic[U]):
             cast(Callable[[Any, U, str], Awaitable[None]] | None, give_up),
             cast(Callable[[Any], Iterable[str]] | None, satisfies),
         )
+        self._events[event.event_type] = event
         return self
 
     def route(self, event_type: str) -> Route[U] | None:
@@ -55,3 +57,8 @@ class Subscription(Generic[U]):
     def event_types(self) -> list[str]:
         """List the handled event types."""
         return sorted(self._routes)
+
+    @property
+    def events(self) -> list[type[Event]]:
+        """List the contracts of the handled events, in the order of their types."""
+        return [self._events[event_type] for event_type in self.event_types]

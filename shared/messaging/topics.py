@@ -13,12 +13,18 @@ logger = logging.getLogger(__name__)
 
 SERVICES = ("assessment", "scoring", "benchmark", "watch")
 HOUR_MS = 3_600_000
+REPLICATION_FACTOR = 1
 DLQ_RETENTION_HOURS = 24 * 30
 
 
 def events_topic(service: str) -> str:
     """Name the one topic a service produces to."""
     return f"dimm.{service}.events"
+
+
+def producer_of(event_type: str) -> str:
+    """Name the service that publishes an event type (named `dimm.<service>.<entity>.<verb>.v<N>`)."""
+    return event_type.split(".")[1]
 
 
 def dead_letter_topic(consumer_group: str) -> str:
@@ -81,7 +87,7 @@ def check_topics(
             NewTopic(
                 spec.name,
                 num_partitions=spec.partitions,
-                replication_factor=1,
+                replication_factor=REPLICATION_FACTOR,
                 topic_configs={"retention.ms": str(spec.retention_hours * HOUR_MS)},
             )
             for spec in specs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from shared.runtime import ServiceRuntime
 from tests.contracts import examples, with_additions
 from tests.integration.conftest import PRIVATE_KEY, TOKEN
 from tests.stack import Backend
+from tests.wire import Record
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -34,18 +34,6 @@ SERVICES: dict[str, Callable[[dict[str, Any]], FastAPI]] = {
     "benchmark": lambda s: benchmark_app(BenchmarkSettings(**s)),
     "watch": lambda s: watch_app(WatchSettings(**s)),
 }
-
-
-@dataclass(frozen=True)
-class Record:
-    """A consumed Kafka record, as aiokafka hands it over."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=sorted(SERVICES))

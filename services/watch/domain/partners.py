@@ -122,7 +122,6 @@ def feed_event(
 def partner_organisation(organisation: WatchedOrganisation) -> PartnerOrganisation:
     """Describe an organisation as the partner contract does (no account, no people)."""
     return PartnerOrganisation(
-        organisation_id=organisation.organisation_id,
         name=organisation.name,
         sector=organisation.sector,
         size_band=organisation.size_band,

@@ -83,7 +83,7 @@ _FEED_EXAMPLE: dict[str, Any] = {
             "type": PartnerDiagnosticScored.event_type,
             "kind": "diagnostic.scored",
             "time": "2026-11-26T09:30:02Z",
-            "organisation_id": PARTNER_SCORED_EXAMPLE["organisation"]["organisation_id"],
+            "organisation_id": PARTNER_SCORED_EXAMPLE["organisation_id"],
             "data": PARTNER_SCORED_EXAMPLE,
         }
     ],

@@ -117,7 +117,11 @@ def grant_given(schedule: RetrySchedule) -> Handler:
             organisation = await uow.organisations.get(event.organisation_id)
             if organisation is None or organisation.erased:
                 return
-            payload = PartnerDiagnosticScored(organisation=partner_organisation(organisation), **summary)
+            payload = PartnerDiagnosticScored(
+                organisation_id=event.organisation_id,
+                organisation=partner_organisation(organisation),
+                **summary,
+            )
             await _send(
                 uow, partner.partner_id, payload, summary["diagnostic_id"], event.organisation_id, schedule
             )
@@ -149,13 +153,12 @@ def _summary(event: DiagnosticScored) -> dict[str, Any]:
 
 
 def _described(
-    organisation_id: str, known: WatchedOrganisation | None, profile: OrganisationProfile | None = None
+    known: WatchedOrganisation | None, profile: OrganisationProfile | None = None
 ) -> PartnerOrganisation:
     if known is not None and not known.erased:
         return partner_organisation(known)
     # Not announced yet (its topic is behind): the profile the event carries, without a name.
     return PartnerOrganisation(
-        organisation_id=organisation_id,
         name="",
         sector=profile.sector if profile else "",
         size_band=profile.size_band if profile else "",
@@ -174,7 +177,9 @@ def diagnostic_scored(schedule: RetrySchedule) -> Handler:
         summary = _summary(event)
         await uow.partner_feeds.remember_scored(event.organisation_id, event.scored_at, summary)
         payload = PartnerDiagnosticScored(
-            organisation=_described(event.organisation_id, known, event.profile), **summary
+            organisation_id=event.organisation_id,
+            organisation=_described(known, event.profile),
+            **summary,
         )
         await publish(
             uow, payload, event.diagnostic_id, event.organisation_id, at=event.scored_at, schedule=schedule
@@ -191,7 +196,8 @@ def scoring_failed(schedule: RetrySchedule) -> Handler:
         if known is not None and known.erased:
             return
         payload = PartnerScoringFailed(
-            organisation=_described(event.organisation_id, known),
+            organisation_id=event.organisation_id,
+            organisation=_described(known),
             diagnostic_id=event.diagnostic_id,
             failed_at=event.failed_at,
         )
@@ -209,7 +215,8 @@ async def organisation_affected(
     if known is not None and known.erased:
         return 0
     payload = PartnerOrganisationAffected(
-        organisation=_described(event.organisation_id, known),
+        organisation_id=event.organisation_id,
+        organisation=_described(known),
         notice_id=event.notice_id,
         diagnostic_id=event.diagnostic_id,
         notice_kind=event.kind,
@@ -303,7 +310,9 @@ async def _send(
             await uow.deliveries.add(
                 Delivery.start(message, schedule), message, organisation_id=organisation_id
             )
-    uow.emit(payload, subject=organisation_id, topic=partner_topic(partner_id), event_id=stored.event_id)
+    uow.emit(
+        payload, subject=payload.contract_subject(), topic=partner_topic(partner_id), event_id=stored.event_id
+    )
     return 1
 
 

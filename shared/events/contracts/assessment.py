@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 
 Plan = Literal["free", "premium"]
 Assurance = Literal["self_assessed", "expert_validated"]
+
+_ACCOUNT = {"account_id": "acc_5e6f7a8b9c0d1e2f"}
+_ORGANISATION = {"organisation_id": "org_8a2b4c6d8e0f1a2b", **_ACCOUNT}
+_DIAGNOSTIC = {"diagnostic_id": "dg_3f1c9a7e5b2d4c60", **_ORGANISATION}
+PROFILE_EXAMPLE: dict[str, Any] = {
+    "sector": "commerce",
+    "size_band": "PME",
+    "region": "bretagne",
+    "organisation_type": "entreprise",
+}
+_NAMED = {**_ORGANISATION, "name": "Boulangerie Martin", "profile": PROFILE_EXAMPLE}
+SUBMITTED_EXAMPLE: dict[str, Any] = {
+    **_DIAGNOSTIC,
+    "profile": PROFILE_EXAMPLE,
+    "model_id": "dimm",
+    "model_version": "2.0.0",
+    "scope": "pme-10-priorites",
+    "levels": {"SP1": 3, "EE4": 1},
+    "not_applicable": [],
+    "divergences": [{"indicator": "EE4", "levels": [1, 3], "spread": 2}],
+    "submitted_at": "2026-11-26T09:30:00Z",
+    "assessed_at": None,
+    "criteria_met": {"SP1": ["SP1.1.a", "SP1.2.a", "SP1.3.a"], "EE4": ["EE4.1.a"]},
+    "assurance": "self_assessed",
+}
 
 
 class OrganisationProfile(BaseModel):
@@ -27,7 +52,9 @@ class OrganisationProfile(BaseModel):
 class OrganisationRegistered(Event):
     """Emitted when an account registers an organisation."""
 
+    model_config = with_example({**_NAMED, "registered_at": "2026-11-25T14:02:11Z"})
     event_type = "dimm.assessment.organisation.registered.v1"
+    subject_template = "{organisation_id}"
 
     organisation_id: str
     account_id: str
@@ -39,7 +66,9 @@ class OrganisationRegistered(Event):
 class OrganisationUpdated(Event):
     """Emitted when an organisation's name or profile changes."""
 
+    model_config = with_example({**_NAMED, "updated_at": "2026-11-25T16:40:00Z"})
     event_type = "dimm.assessment.organisation.updated.v1"
+    subject_template = "{organisation_id}"
 
     organisation_id: str
     account_id: str
@@ -51,7 +80,9 @@ class OrganisationUpdated(Event):
 class OrganisationErased(Event):
     """Emitted when an organisation is erased (right to erasure): every service forgets it."""
 
+    model_config = with_example({**_ORGANISATION, "erased_at": "2026-12-01T10:00:00Z"})
     event_type = "dimm.assessment.organisation.erased.v1"
+    subject_template = "{organisation_id}"
 
     organisation_id: str
     account_id: str
@@ -71,7 +102,9 @@ class Divergence(BaseModel):
 class DiagnosticSubmitted(Event):
     """Emitted when a diagnostic is submitted: what scoring needs, no comment, evidence or name."""
 
+    model_config = with_example(SUBMITTED_EXAMPLE)
     event_type = "dimm.assessment.diagnostic.submitted.v1"
+    subject_template = "{organisation_id}"
 
     diagnostic_id: str
     organisation_id: str
@@ -96,7 +129,9 @@ class DiagnosticSubmitted(Event):
 class DiagnosticWithdrawn(Event):
     """Emitted when a diagnostic is withdrawn."""
 
+    model_config = with_example({**_DIAGNOSTIC, "withdrawn_at": "2026-11-27T08:15:00Z"})
     event_type = "dimm.assessment.diagnostic.withdrawn.v1"
+    subject_template = "{organisation_id}"
 
     diagnostic_id: str
     organisation_id: str
@@ -107,7 +142,11 @@ class DiagnosticWithdrawn(Event):
 class ApiKeyRevoked(Event):
     """Emitted when an API key is revoked, so every service refuses the tokens it obtained."""
 
+    model_config = with_example(
+        {"client_id": "dimm_ck_9f3a5c7e1b2d4f60", **_ACCOUNT, "revoked_at": "2026-11-28T11:00:00Z"}
+    )
     event_type = "dimm.assessment.api_key.revoked.v1"
+    subject_template = "{account_id}"
 
     client_id: str
     account_id: str
@@ -117,7 +156,11 @@ class ApiKeyRevoked(Event):
 class RespondentRevoked(Event):
     """Emitted when a respondent's access to a diagnostic is revoked, so every service refuses their token."""
 
+    model_config = with_example(
+        {"respondent_id": "rsp_4d2e6f8a0b1c", **_DIAGNOSTIC, "revoked_at": "2026-11-26T08:00:00Z"}
+    )
     event_type = "dimm.assessment.respondent.revoked.v1"
+    subject_template = "{organisation_id}"
 
     respondent_id: str
     """The respondent, as the token carries it (its `rsp` claim)."""
@@ -130,7 +173,9 @@ class RespondentRevoked(Event):
 class AccountOpened(Event):
     """Emitted when the operator opens an account (a tenant), with its plan."""
 
+    model_config = with_example({**_ACCOUNT, "plan": "premium", "opened_at": "2026-11-25T14:00:00Z"})
     event_type = "dimm.assessment.account.opened.v1"
+    subject_template = "{account_id}"
 
     account_id: str
     plan: Plan
@@ -140,7 +185,11 @@ class AccountOpened(Event):
 class AccountPlanChanged(Event):
     """Emitted when an account's plan changes (free ↔ premium)."""
 
+    model_config = with_example(
+        {**_ACCOUNT, "plan": "premium", "previous_plan": "free", "changed_at": "2026-11-28T09:00:00Z"}
+    )
     event_type = "dimm.assessment.account.plan_changed.v1"
+    subject_template = "{account_id}"
 
     account_id: str
     plan: Plan
@@ -157,7 +206,16 @@ PartnerEventKind = Literal[
 class PartnerRegistered(Event):
     """Emitted when the operator registers a partner (a bank, a chamber of commerce, a consultancy)."""
 
+    model_config = with_example(
+        {
+            "partner_id": "ptn_3c9e1f0a7b2d4e6f",
+            "name": "Banque Exemple",
+            "event_kinds": ["diagnostic.scored", "study.published"],
+            "registered_at": "2026-11-29T09:00:00Z",
+        }
+    )
     event_type = "dimm.assessment.partner.registered.v1"
+    subject_template = "{partner_id}"
 
     partner_id: str
     name: str
@@ -168,7 +226,17 @@ class PartnerRegistered(Event):
 class PartnerUpdated(Event):
     """Emitted when the operator renames a partner, changes what it may receive, or suspends it."""
 
+    model_config = with_example(
+        {
+            "partner_id": "ptn_3c9e1f0a7b2d4e6f",
+            "name": "Banque Exemple",
+            "event_kinds": ["diagnostic.scored"],
+            "active": False,
+            "updated_at": "2026-11-30T09:00:00Z",
+        }
+    )
     event_type = "dimm.assessment.partner.updated.v1"
+    subject_template = "{partner_id}"
 
     partner_id: str
     name: str
@@ -189,7 +257,20 @@ class GrantGiver(BaseModel):
 class PartnerGrantGiven(Event):
     """Emitted when an organisation's owner lets a partner receive some of its events."""
 
+    model_config = with_example(
+        {
+            "grant_id": "grt_8d2e4f6a1b3c5d7e",
+            "partner_id": "ptn_3c9e1f0a7b2d4e6f",
+            "organisation_id": "org_8a2b4c6d8e0f1a2b",
+            "event_kinds": ["diagnostic.scored"],
+            "expires_at": "2027-06-30T21:59:59Z",
+            "backfill": True,
+            "given_by": {"account_id": "acc_5e6f7a8b9c0d1e2f", "client_id": "dimm_ck_0a1b2c3d4e5f6a7b"},
+            "given_at": "2026-11-29T09:05:00Z",
+        }
+    )
     event_type = "dimm.assessment.partner_grant.given.v1"
+    subject_template = "{organisation_id}"
 
     grant_id: str
     partner_id: str
@@ -207,7 +288,18 @@ GrantEnd = Literal["revoked", "erased"]
 class PartnerGrantRevoked(Event):
     """Emitted when a grant ends before its expiry: its owner revoked it, or the organisation was erased."""
 
+    model_config = with_example(
+        {
+            "grant_id": "grt_8d2e4f6a1b3c5d7e",
+            "partner_id": "ptn_3c9e1f0a7b2d4e6f",
+            "organisation_id": "org_8a2b4c6d8e0f1a2b",
+            "reason": "revoked",
+            "revoked_by": {"account_id": "acc_5e6f7a8b9c0d1e2f", "client_id": "dimm_ck_0a1b2c3d4e5f6a7b"},
+            "revoked_at": "2026-12-15T10:00:00Z",
+        }
+    )
     event_type = "dimm.assessment.partner_grant.revoked.v1"
+    subject_template = "{organisation_id}"
 
     grant_id: str
     partner_id: str

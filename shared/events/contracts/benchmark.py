@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 
 Assurance = Literal["all", "self_assessed", "expert_validated"]
 
@@ -95,10 +95,9 @@ class SnapshotPublished(Event):
     snapshot's id and date, and the subject `model@version` keeps them in order.
     """
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, SNAPSHOT_EXAMPLE)]}
-    )
+    model_config = with_example(SNAPSHOT_EXAMPLE)
     event_type = "dimm.benchmark.snapshot.published.v1"
+    subject_template = "{model_id}@{model_version}"
 
     snapshot_id: str
     model_id: str
@@ -147,10 +146,9 @@ STUDY_EXAMPLE: dict[str, Any] = {
 class StudyPublished(Event):
     """Emitted when a national sector study is published, with its aggregated results only."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, STUDY_EXAMPLE)]}
-    )
+    model_config = with_example(STUDY_EXAMPLE)
     event_type = "dimm.benchmark.study.published.v1"
+    subject_template = "{study_id}"
 
     study_id: str
     title: str

@@ -5,14 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 from shared.model.schema import MaturityModel
+
+MODEL_EXAMPLE: dict[str, Any] = {
+    "model_id": "dimm",
+    "version": "2.0.0",
+    "content_hash": "sha256:2a78f3388c820c82ddf49bcc1ac08fce55cfc27bb41facecdf2bc7713367e52e",
+    "title": "DIMM — Digital Internet Maturity Model (édition de référence)",
+    "indicator_count": 115,
+    "published_at": "2026-11-20T08:00:00Z",
+    # Abridged: the real document carries its 18 sectors, profiles and 6 levers down to the criteria.
+    "document": {
+        "model_id": "dimm",
+        "version": "2.0.0",
+        "title": "DIMM — Digital Internet Maturity Model (édition de référence)",
+        "locale": "fr-FR",
+        "sectors": [],
+        "profiles": [],
+        "levers": [],
+    },
+}
 
 
 class ModelPublished(Event):
     """Emitted by assessment when a model version is published; carries the full document."""
 
+    model_config = with_example(MODEL_EXAMPLE)
     event_type = "dimm.assessment.model.published.v1"
+    subject_template = "{model_id}"
 
     model_id: str
     version: str

@@ -11,23 +11,22 @@ Versioned like every event: a breaking change is a new `…v2` type.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast, get_args
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.contracts.assessment import Assurance, PartnerEventKind
 from shared.events.contracts.benchmark import FigureSummary
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 
 PARTNER_EVENT_KINDS: tuple[PartnerEventKind, ...] = get_args(PartnerEventKind)
 
 
 class PartnerOrganisation(BaseModel):
-    """The organisation an event is about, as its owner described it."""
+    """The organisation an event is about, as its owner described it (its id is the event's key)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    organisation_id: str
     name: str
     sector: str
     size_band: str
@@ -35,12 +34,7 @@ class PartnerOrganisation(BaseModel):
     organisation_type: str
 
 
-def _examples(example: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, example)]})
-
-
 _ORGANISATION_EXAMPLE: dict[str, Any] = {
-    "organisation_id": "org_8a2b4c6d8e0f1a2b",
     "name": "Boulangerie Le Goff",
     "sector": "commerce",
     "size_band": "PME",
@@ -49,6 +43,7 @@ _ORGANISATION_EXAMPLE: dict[str, Any] = {
 }
 
 PARTNER_SCORED_EXAMPLE: dict[str, Any] = {
+    "organisation_id": "org_8a2b4c6d8e0f1a2b",
     "organisation": _ORGANISATION_EXAMPLE,
     "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
     "model_id": "dimm",
@@ -66,9 +61,11 @@ PARTNER_SCORED_EXAMPLE: dict[str, Any] = {
 class PartnerDiagnosticScored(Event):
     """A diagnostic of a consenting organisation was scored: its scores out of 5, no answers."""
 
-    model_config = _examples(PARTNER_SCORED_EXAMPLE)
+    model_config = with_example(PARTNER_SCORED_EXAMPLE)
     event_type = "dimm.partner.diagnostic.scored.v1"
+    subject_template = "{organisation_id}"
 
+    organisation_id: str
     organisation: PartnerOrganisation
     diagnostic_id: str
     model_id: str
@@ -83,6 +80,7 @@ class PartnerDiagnosticScored(Event):
 
 
 PARTNER_FAILED_EXAMPLE: dict[str, Any] = {
+    "organisation_id": "org_8a2b4c6d8e0f1a2b",
     "organisation": _ORGANISATION_EXAMPLE,
     "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
     "failed_at": "2026-11-26T09:30:01Z",
@@ -92,15 +90,18 @@ PARTNER_FAILED_EXAMPLE: dict[str, Any] = {
 class PartnerScoringFailed(Event):
     """A diagnostic of a consenting organisation could not be scored (it stays submitted)."""
 
-    model_config = _examples(PARTNER_FAILED_EXAMPLE)
+    model_config = with_example(PARTNER_FAILED_EXAMPLE)
     event_type = "dimm.partner.diagnostic.scoring_failed.v1"
+    subject_template = "{organisation_id}"
 
+    organisation_id: str
     organisation: PartnerOrganisation
     diagnostic_id: str
     failed_at: datetime
 
 
 PARTNER_AFFECTED_EXAMPLE: dict[str, Any] = {
+    "organisation_id": "org_8a2b4c6d8e0f1a2b",
     "organisation": _ORGANISATION_EXAMPLE,
     "notice_id": "ntc_eaa_2025",
     "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
@@ -115,9 +116,11 @@ PARTNER_AFFECTED_EXAMPLE: dict[str, Any] = {
 class PartnerOrganisationAffected(Event):
     """A published notice (model, regulation, technology) touches the organisation's latest diagnostic."""
 
-    model_config = _examples(PARTNER_AFFECTED_EXAMPLE)
+    model_config = with_example(PARTNER_AFFECTED_EXAMPLE)
     event_type = "dimm.partner.organisation.affected.v1"
+    subject_template = "{organisation_id}"
 
+    organisation_id: str
     organisation: PartnerOrganisation
     notice_id: str
     diagnostic_id: str
@@ -151,8 +154,9 @@ PARTNER_STUDY_EXAMPLE: dict[str, Any] = {
 class PartnerStudyPublished(Event):
     """A sector study was published, aggregated figures only (sent to partners granted it in that sector)."""
 
-    model_config = _examples(PARTNER_STUDY_EXAMPLE)
+    model_config = with_example(PARTNER_STUDY_EXAMPLE)
     event_type = "dimm.partner.study.published.v1"
+    subject_template = "{study_id}"
 
     study_id: str
     title: str

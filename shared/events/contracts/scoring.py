@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.contracts.assessment import Assurance, OrganisationProfile
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 
 
 class IndicatorScore(BaseModel):
@@ -120,10 +120,9 @@ SCORED_EXAMPLE: dict[str, Any] = {
 class DiagnosticScored(Event):
     """Emitted when a submitted diagnostic has been scored; scores are unrounded (0–5)."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, SCORED_EXAMPLE)]}
-    )
+    model_config = with_example(SCORED_EXAMPLE)
     event_type = "dimm.scoring.diagnostic.scored.v1"
+    subject_template = "{organisation_id}"
 
     diagnostic_id: str
     organisation_id: str
@@ -148,7 +147,17 @@ class DiagnosticScored(Event):
 class DiagnosticScoringFailed(Event):
     """Emitted when a submitted diagnostic could not be scored (e.g. an unknown model version)."""
 
+    model_config = with_example(
+        {
+            "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
+            "organisation_id": "org_8a2b4c6d8e0f1a2b",
+            "account_id": "acc_5e6f7a8b9c0d1e2f",
+            "reason": "model:dimm@9.9.9 never arrived",
+            "failed_at": "2026-11-26T09:35:00Z",
+        }
+    )
     event_type = "dimm.scoring.diagnostic.scoring_failed.v1"
+    subject_template = "{organisation_id}"
 
     diagnostic_id: str
     organisation_id: str

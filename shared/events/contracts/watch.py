@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.contracts.scoring import RoadmapStep
-from shared.events.envelope import Event, EventRegistry
+from shared.events.envelope import Event, EventRegistry, with_example
 
 NoticeKind = Literal["model", "regulatory", "technology", "usage"]
 Severity = Literal["info", "warning", "critical"]
@@ -72,10 +72,9 @@ NOTICE_EXAMPLE: dict[str, Any] = {
 class NoticePublished(Event):
     """Emitted when a change notice is published (the affected organisations follow, one event each)."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, NOTICE_EXAMPLE)]}
-    )
+    model_config = with_example(NOTICE_EXAMPLE)
     event_type = "dimm.watch.notice.published.v1"
+    subject_template = "{notice_id}"
 
     notice_id: str
     kind: NoticeKind
@@ -108,7 +107,15 @@ class NoticePublished(Event):
 class NoticeWithdrawn(Event):
     """Emitted when a published notice is withdrawn; its alerts are closed."""
 
+    model_config = with_example(
+        {
+            "notice_id": "ntc_eaa_2025",
+            "reason": "Published twice: see ntc_eaa_2025_v2.",
+            "withdrawn_at": "2026-11-29T10:00:00Z",
+        }
+    )
     event_type = "dimm.watch.notice.withdrawn.v1"
+    subject_template = "{notice_id}"
 
     notice_id: str
     reason: str
@@ -186,10 +193,9 @@ AFFECTED_EXAMPLE: dict[str, Any] = {
 class OrganisationAffected(Event):
     """Emitted per organisation whose latest diagnostic a published notice targets (no personal data)."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [cast(JsonValue, AFFECTED_EXAMPLE)]}
-    )
+    model_config = with_example(AFFECTED_EXAMPLE)
     event_type = "dimm.watch.organisation.affected.v1"
+    subject_template = "{organisation_id}"
 
     notice_id: str
     organisation_id: str
@@ -207,7 +213,20 @@ class OrganisationAffected(Event):
 class AlertChanged(Event):
     """Emitted when an organisation's alert on a notice changes status."""
 
+    model_config = with_example(
+        {
+            "alert_id": "alr_6b1f0c2d9e8a7b3c4d5e6f70",
+            "organisation_id": "org_8a2b4c6d8e0f1a2b",
+            "notice_id": "ntc_dimm_2_1_0",
+            "diagnostic_id": "dg_3f1c9a7e5b2d4c60",
+            "status": "resolved",
+            "previous_status": "open",
+            "reason": "A newer diagnostic meets the notice's rule.",
+            "changed_at": "2026-12-04T15:20:00Z",
+        }
+    )
     event_type = "dimm.watch.alert.changed.v1"
+    subject_template = "{organisation_id}"
 
     alert_id: str
     organisation_id: str
@@ -228,7 +247,18 @@ class DisabledReason(StrEnum):
 class WebhookEndpointDisabled(Event):
     """Emitted by watch when an endpoint stops receiving: failing too long, gone (410) or by hand."""
 
+    model_config = with_example(
+        {
+            "endpoint_id": "ep_3c5e7a9b1d2f4a6c8e0b2d4f",
+            "account_id": "acc_5e6f7a8b9c0d1e2f",
+            "organisation_id": None,
+            "reason": "failing",
+            "failing_since": "2026-11-24T03:00:00Z",
+            "disabled_at": "2026-11-29T03:00:00Z",
+        }
+    )
     event_type = "dimm.watch.webhook_endpoint.disabled.v1"
+    subject_template = "{account_id}"
 
     endpoint_id: str
     account_id: str

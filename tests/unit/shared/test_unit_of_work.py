@@ -9,6 +9,7 @@ import pytest
 from shared.adapters.probes import MemoryProbeAnswers
 from shared.aggregate import Aggregate
 from shared.events.contracts.probe import ProbeRequested, ScoringProbeAnswered
+from shared.logging import reset_correlation_id, set_correlation_id
 from shared.probe import probe_responder
 from shared.unit_of_work import MemoryUnitOfWork, TransientFailure, transactional
 
@@ -65,6 +66,23 @@ class TestCommit:
     async def test_commit_outside_the_unit_of_work_is_a_bug(self) -> None:
         with pytest.raises(RuntimeError):
             await MemoryUnitOfWork().commit()
+
+
+class TestCorrelation:
+    async def test_events_keep_the_correlation_id_they_were_staged_under(self) -> None:
+        # A consumer's handler runs under the event's correlation id; the batch commits after it.
+        uow, thing = MemoryUnitOfWork(), _Thing()
+        async with uow:
+            token = set_correlation_id("corr-from-event")
+            try:
+                thing.touch()
+                uow.collect(thing)
+                uow.emit(ProbeRequested(probe_id="q", requested_at=NOW), subject="q")
+            finally:
+                reset_correlation_id(token)
+            uow.emit(ProbeRequested(probe_id="r", requested_at=NOW), subject="r")
+            await uow.commit()
+        assert [r.correlation_id for r in uow.events] == ["corr-from-event", "corr-from-event", None]
 
 
 class TestTransactional:
