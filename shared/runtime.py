@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from shared.events.contracts import build_registry
 from shared.events.envelope import Event, EventRegistry, event_source
 from shared.lease import LEASES_COLLECTION, Lease
-from shared.messaging.asyncapi import service_document
+from shared.messaging.asyncapi import TopicFamily, service_document
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, RetryPolicy
 from shared.messaging.guard import TopicGuard
 from shared.messaging.kafka import KafkaSender, build_broker, subscribe
@@ -76,12 +76,14 @@ class ServiceRuntime(Generic[U]):
         index_setup: IndexSetup | None = None,
         events: EventRegistry | None = None,
         publishes: tuple[type[Event], ...] = (),
+        families: tuple[TopicFamily, ...] = (),
         startup_deadline_seconds: float = 60.0,
     ) -> None:
         self.settings = settings
         self.name = settings.service_name
         self.events = events or build_registry()
         self.publishes = publishes
+        self.families = families
         self.metrics = MessagingMetrics(registry)
         self.lag_metrics = LagMetrics(registry) if subscription is not None else None
         self.broker: KafkaBroker = build_broker(
@@ -168,6 +170,7 @@ class ServiceRuntime(Generic[U]):
             publishes=self.publishes,
             subscription=self._subscription,
             registry=self.events,
+            families=self.families,
         )
 
     async def start(self) -> None:

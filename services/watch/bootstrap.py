@@ -16,6 +16,7 @@ from services.watch.service_layer.unit_of_work import WatchUnitOfWork
 from services.watch.settings import WatchSettings
 from shared.adapters.replicas import ModelCache
 from shared.auth import Access
+from shared.events.contracts.partner import PARTNER_EVENTS, PARTNER_TOPIC
 from shared.events.contracts.probe import WatchProbeAnswered
 from shared.events.contracts.watch import (
     AlertChanged,
@@ -24,12 +25,28 @@ from shared.events.contracts.watch import (
     OrganisationAffected,
     WebhookEndpointDisabled,
 )
+from shared.messaging.asyncapi import TopicFamily
 from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
 from shared.scheduling import SchedulerMetrics
 
 Runtime = ServiceRuntime[WatchUnitOfWork]
+PARTNER_FEEDS = TopicFamily(
+    name="partnerEvents",
+    address=PARTNER_TOPIC,
+    parameter="partnerId",
+    parameter_about="The partner's id (`ptn_…`): each partner reads its own topic only.",
+    parameter_example="ptn_3c9e1f0a7b2d4e6f",
+    events=tuple(PARTNER_EVENTS.values()),
+    about=(
+        "A partner's own feed: the events of organisations that granted it access, for the kinds"
+        " granted, with no account id nor respondent data. The same events, with the same `ce_id`,"
+        " are on its pull feed and its webhooks. Events already sent are not recalled when a grant"
+        " is revoked. In the compose deployment each partner reads its topic with its own SASL"
+        " credentials, an ACL keeping it there."
+    ),
+)
 SCHEDULER_LEASE = "watch-scheduler"
 
 
@@ -73,6 +90,7 @@ def bootstrap(settings: WatchSettings) -> Dependencies:
             WebhookEndpointDisabled,
             WatchProbeAnswered,
         ),
+        families=(PARTNER_FEEDS,),
     )
     partner_topics.runtime = runtime
     return Dependencies(

@@ -40,6 +40,22 @@ from shared.settings import ServiceSettings
 ASYNCAPI_VERSION = "3.0.0"
 
 
+@dataclass(frozen=True)
+class TopicFamily:
+    """Topics of one shape the service publishes to, one per recipient (a partner's own topic).
+
+    `address` holds one parameter, e.g. `dimm.partner.{partnerId}.events`.
+    """
+
+    name: str
+    address: str
+    parameter: str
+    parameter_about: str
+    parameter_example: str
+    events: tuple[type[Event], ...]
+    about: str
+
+
 def _ref(*path: str) -> Schema:
     return {"$ref": "#/" + "/".join(path)}
 
@@ -96,6 +112,44 @@ class _Parts:
         about = f"Events of {service}, relayed in order from its transactional outbox."
         summary = f"{service} publishes its events."
         self.add(events_topic(service), written, action="send", about=about, summary=summary)
+
+    def publish_family(
+        self, service: str, family: TopicFamily, *, partitions: int, retention_hours: int
+    ) -> None:
+        """Add a family of topics (one channel, its address parameterised) and what the service sends."""
+        written = {
+            event.__name__: event_message(
+                event, source=event_source(service), payload=self.payloads[event], reading=False
+            )
+            for event in family.events
+        }
+        self.messages |= written
+        self.channels[family.name] = {
+            "address": family.address,
+            "title": family.address,
+            "description": family.about,
+            "parameters": {
+                family.parameter: {
+                    "description": family.parameter_about,
+                    "examples": [family.parameter_example],
+                }
+            },
+            "messages": {name: _ref("components", "messages", name) for name in written},
+            "bindings": {
+                "kafka": {
+                    "partitions": partitions,
+                    "replicas": REPLICATION_FACTOR,
+                    "topicConfiguration": {"retention.ms": retention_hours * HOUR_MS},
+                    "bindingVersion": KAFKA_BINDING_VERSION,
+                }
+            },
+        }
+        self.operations[f"send.{family.name}"] = {
+            "action": "send",
+            "summary": f"{service} sends each recipient its own events.",
+            "channel": _ref("channels", family.name),
+            "messages": [_ref("channels", family.name, "messages", name) for name in written],
+        }
 
     def consume(self, group: str, topic: str, consumed: Sequence[type[Event]]) -> None:
         """Add a topic the group reads, with the messages it handles there."""
@@ -169,15 +223,24 @@ def service_document(
     publishes: Sequence[type[Event]],
     subscription: Subscription[Any] | None,
     registry: EventRegistry,
+    families: Sequence[TopicFamily] = (),
 ) -> dict[str, Any]:
     """Return the AsyncAPI 3.0 document of a service: what it publishes, consumes and dead-letters."""
     specs = topic_specs(
         service, partitions=settings.topic_partitions, retention_hours=settings.topic_retention_hours
     )
     consumed = subscription.events if subscription is not None else []
-    payloads, schemas = payload_schemas(publishes, consumed)
+    sent = [event for family in families for event in family.events]
+    payloads, schemas = payload_schemas([*publishes, *sent], consumed)
     parts = _Parts({spec.name: spec for spec in specs}, payloads, registry)
     parts.publish(service, publishes)
+    for family in families:
+        parts.publish_family(
+            service,
+            family,
+            partitions=settings.topic_partitions,
+            retention_hours=settings.topic_retention_hours,
+        )
     if subscription is not None and consumed:
         _consume(parts, settings.consumer_group, subscription)
     return {

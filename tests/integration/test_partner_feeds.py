@@ -32,6 +32,7 @@ from tests.integration.conftest import AUTH, ORGANISATION, PUBLIC_KEY, TOKEN, Te
 from tests.integration.receiver import Receiver
 from tests.stack import Backend
 from tests.unit.benchmark.events import scored
+from tests.wire import Documented, asyncapi, message_named
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 RUN = uuid.uuid4().hex[:6]
@@ -176,13 +177,16 @@ async def _topic_ids(backend: Backend, partner: Partner, expected: set[str]) -> 
     )
     await reader.start()
     seen: set[str] = set()
+    document = asyncapi("watch")
     try:
         deadline = asyncio.get_running_loop().time() + 30
         while not expected <= seen and asyncio.get_running_loop().time() < deadline:
             for records in (await reader.getmany(timeout_ms=500)).values():
                 for record in records:
                     headers = dict(record.headers)
-                    assert headers["ce_type"].decode().startswith("dimm.partner.")
+                    # Each record is the partner contract's message, as watch's AsyncAPI documents it.
+                    documented = Documented(document, message_named(document, headers["ce_type"].decode()))
+                    assert documented.errors(record.headers, record.key, record.value) == []
                     seen.add(headers["ce_id"].decode())
         return seen
     finally:

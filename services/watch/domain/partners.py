@@ -21,7 +21,6 @@ from shared.events.contracts.partner import PARTNER_EVENTS, PartnerOrganisation
 from shared.events.envelope import Event
 
 _FEED_NAMESPACE = uuid.UUID("6f1d1a52-6a0e-4bd5-9c61-2f6b8f7c2a10")
-FEED_EVENT_PREFIX = "pev_"
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,8 @@ def feed_event(
 ) -> FeedEvent:
     """Make a partner's copy of an event; the same source event always gives the same id."""
     kind = kind_of(event)
-    event_id = FEED_EVENT_PREFIX + uuid.uuid5(_FEED_NAMESPACE, f"{partner_id}|{kind}|{source_key}").hex
+    # A UUID, as every CloudEvents id of the platform: the same on the topic, the pull feed and webhooks.
+    event_id = str(uuid.uuid5(_FEED_NAMESPACE, f"{partner_id}|{kind}|{source_key}"))
     return FeedEvent(event_id, partner_id, kind, organisation_id, at, event.model_dump(mode="json"))
 
 

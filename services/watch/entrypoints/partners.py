@@ -78,7 +78,7 @@ class FeedEventView(BaseModel):
 _FEED_EXAMPLE: dict[str, Any] = {
     "events": [
         {
-            "id": "pev_5c1f0b7e2d9a4c3b8e6f1a2d3c4b5a69",
+            "id": "5c1f0b7e-2d9a-5c3b-8e6f-1a2d3c4b5a69",
             "cursor": "1",
             "type": PartnerDiagnosticScored.event_type,
             "kind": "diagnostic.scored",

@@ -181,9 +181,12 @@ PARTNER_EVENTS: dict[str, type[Event]] = {
 }
 
 
+PARTNER_TOPIC = "dimm.partner.{partnerId}.events"
+
+
 def partner_topic(partner_id: str) -> str:
     """Name a partner's own Kafka topic."""
-    return f"dimm.partner.{partner_id}.events"
+    return PARTNER_TOPIC.format(partnerId=partner_id)
 
 
 def register(registry: EventRegistry) -> None:
