@@ -16,8 +16,12 @@ $(STAMP): requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
+# Other ports: make run PORT=8080 KAFKA_PORT=19093 MONGO_PORT=27118 METRICS_PORT=9465
+UP_OPTIONS = $(if $(PORT),--port $(PORT)) $(if $(KAFKA_PORT),--kafka-port $(KAFKA_PORT)) \
+  $(if $(MONGO_PORT),--mongo-port $(MONGO_PORT)) $(if $(METRICS_PORT),--metrics-port $(METRICS_PORT))
+
 run: $(STAMP)
-	$(BIN)/dimm up
+	$(BIN)/dimm up $(strip $(UP_OPTIONS))
 
 # Headless Chromium renders the HTML report in a test; Debian's package, installed when missing.
 browser:
