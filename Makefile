@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast lint bench install clean browser monitoring
+.PHONY: run test test-fast lint bench install clean browser monitoring gateway lock
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,14 @@ browser:
 monitoring:
 	@sh deploy/fetch-monitoring.sh .tools/monitoring
 
+# nginx (Debian's package, extracted without root): a test runs the gateway's configuration in it.
+gateway:
+	@sh deploy/fetch-nginx.sh .tools/nginx
+
 # The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
 # The end-to-end tier (service processes, SIGKILLs, a real Prometheus) mostly waits on timers:
 # it runs beside the rest, its output printed after; both must pass.
-test: lint browser monitoring
+test: lint browser monitoring gateway
 	@mkdir -p var
 	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > var/e2e-tests.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e; rest=$$?; \
