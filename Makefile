@@ -10,11 +10,23 @@ UV_VERSION := 0.13.8
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Both lock files again from pyproject.toml, with hashes, keeping the versions already locked where
+# they still fit: requirements.lock is what the image installs (no dev tools, no embedded broker and
+# database), requirements-dev.lock adds the extras `dev` and `embedded` at the same versions.
+LOCK = UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+  --generate-hashes --quiet
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev --extra embedded -c requirements.lock -o requirements-dev.lock
 
 # Other ports: make run PORT=8080 KAFKA_PORT=19093 MONGO_PORT=27118 METRICS_PORT=9465
 UP_OPTIONS = $(if $(PORT),--port $(PORT)) $(if $(KAFKA_PORT),--kafka-port $(KAFKA_PORT)) \
