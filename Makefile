@@ -28,9 +28,10 @@ lock:
 	$(LOCK) -o requirements.lock
 	$(LOCK) --extra dev --extra embedded -c requirements.lock -o requirements-dev.lock
 
-# Other ports: make run PORT=8080 KAFKA_PORT=19093 MONGO_PORT=27118 METRICS_PORT=9465
+# Other ports: make run PORT=8080 KAFKA_PORT=19093 MONGO_PORT=27118 METRICS_PORT=9465 MAIL_SINK_PORT=2526
 UP_OPTIONS = $(if $(PORT),--port $(PORT)) $(if $(KAFKA_PORT),--kafka-port $(KAFKA_PORT)) \
-  $(if $(MONGO_PORT),--mongo-port $(MONGO_PORT)) $(if $(METRICS_PORT),--metrics-port $(METRICS_PORT))
+  $(if $(MONGO_PORT),--mongo-port $(MONGO_PORT)) $(if $(METRICS_PORT),--metrics-port $(METRICS_PORT)) \
+  $(if $(MAIL_SINK_PORT),--mail-sink-port $(MAIL_SINK_PORT))
 
 run: $(STAMP)
 	$(BIN)/dimm up $(strip $(UP_OPTIONS))

@@ -44,6 +44,14 @@ def up(
     metrics_port: Annotated[
         int, typer.Option(help="Internal port of /<service>/metrics (never on the public port).")
     ] = 9464,
+    mail_sink_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port of the local mail sink receiving the watch's e-mails (default: "
+            "DIMM_WATCH_SMTP_PORT, else 2525); unused when DIMM_WATCH_SMTP_HOST names a server.",
+            show_default=False,
+        ),
+    ] = None,
     monitoring: Annotated[
         bool,
         typer.Option(
@@ -71,6 +79,7 @@ def up(
         mongo_port=mongo_port,
         metrics_host=metrics_host,
         metrics_port=metrics_port,
+        mail_sink_port=mail_sink_port,
         monitoring=monitoring,
         prometheus_port=prometheus_port,
         alertmanager_port=alertmanager_port,

@@ -57,6 +57,8 @@ class UpOptions:
     mongo_port: int = 27117
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
+    #: The local mail sink's port (without an SMTP server configured); None: the watch's setting.
+    mail_sink_port: int | None = None
     monitoring: bool = False
     prometheus_port: int = 9090
     alertmanager_port: int = 9093
@@ -81,8 +83,9 @@ def needed_ports(options: UpOptions, environ: Mapping[str, str]) -> list[Port]:
         mongo = "--mongo-port (make run MONGO_PORT=…)"
         ports.append(Port("the embedded database", LOOPBACK, options.mongo_port, mongo))
     if not environ.get(mail_sink.SMTP_HOST_ENV):
-        smtp = int(environ.get(mail_sink.SMTP_PORT_ENV, mail_sink.DEFAULT_PORT))
-        ports.append(Port("the local mail sink", LOOPBACK, smtp, f"{mail_sink.SMTP_PORT_ENV}=…"))
+        smtp = options.mail_sink_port or int(environ.get(mail_sink.SMTP_PORT_ENV, mail_sink.DEFAULT_PORT))
+        sink = "--mail-sink-port (make run MAIL_SINK_PORT=…)"
+        ports.append(Port("the local mail sink", LOOPBACK, smtp, sink))
     if options.monitoring:
         ports += [
             Port("Prometheus", options.host, options.prometheus_port, "--prometheus-port"),
@@ -156,6 +159,9 @@ def _environment(options: UpOptions) -> None:
     os.environ.setdefault(WATCH_TOKEN_ENV, os.environ[TOKEN_ENV])
     # The links of the watch's e-mails lead to this platform, on the port it really uses.
     os.environ.setdefault(WATCH_PUBLIC_URL_ENV, options.url)
+    if options.mail_sink_port is not None and mail_sink.wanted():
+        # The watch sends its e-mails to the local sink, which listens there.
+        os.environ[mail_sink.SMTP_PORT_ENV] = str(options.mail_sink_port)
     if os.environ.get(ENVIRONMENT_ENV, "development") == "development":
         # The demo's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless
         # allowed; only in development, as the watch refuses this setting in production.

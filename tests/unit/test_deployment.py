@@ -271,6 +271,25 @@ class TestEachServiceReachesTheComposeBrokerAndDatabase:
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceProvisionsTheSameTopics:
+    @pytest.mark.parametrize(
+        ("variable", "field"),
+        [
+            ("DIMM_TOPIC_PARTITIONS", "topic_partitions"),
+            ("DIMM_TOPIC_RETENTION_HOURS", "topic_retention_hours"),
+        ],
+    )
+    def test_the_topic_settings_come_from_the_env_file_with_the_settings_default(
+        self, name: str, variable: str, field: str
+    ) -> None:
+        match = COMPOSE_DEFAULT.fullmatch(environment_of(name)[variable])
+        assert match, f"{name}: {variable} is not read from the env file"
+        assert match["name"] == variable
+        assert match["default"] == str(SERVICES[name].settings().model_dump()[field])
+        assert f"# {variable}=" in ENV_EXAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
 class TestEachServiceIsHealthCheckedOnItsOwnPrefix:
     def test_the_healthcheck_requests_its_own_healthz(self, name: str) -> None:
         command = healthcheck_command_of(name)

@@ -23,7 +23,7 @@ from services.watch.settings import WatchSettings
 from shared.messaging.topics import events_topic
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT_VARIABLES = ("PORT", "KAFKA_PORT", "MONGO_PORT", "METRICS_PORT")
+PORT_VARIABLES = ("PORT", "KAFKA_PORT", "MONGO_PORT", "METRICS_PORT", "MAIL_SINK_PORT")
 
 
 @pytest.fixture
@@ -53,7 +53,9 @@ def _make_run(*assignments: str) -> list[str]:
 
 class TestMakeRun:
     def test_it_passes_the_ports_given_to_dimm_up(self) -> None:
-        arguments = _make_run("PORT=8123", "KAFKA_PORT=19999", "MONGO_PORT=27999", "METRICS_PORT=9999")
+        arguments = _make_run(
+            "PORT=8123", "KAFKA_PORT=19999", "MONGO_PORT=27999", "METRICS_PORT=9999", "MAIL_SINK_PORT=2999"
+        )
         assert arguments == [
             "--port",
             "8123",
@@ -63,6 +65,8 @@ class TestMakeRun:
             "27999",
             "--metrics-port",
             "9999",
+            "--mail-sink-port",
+            "2999",
         ]
         # Options dimm up knows (an unknown one would be refused before --help).
         result = CliRunner().invoke(app, ["up", *arguments, "--help"])
@@ -81,7 +85,7 @@ class TestPortChecks:
             "--metrics-port": 9464,
             "--kafka-port": 19092,
             "--mongo-port": 27117,
-            "DIMM_WATCH_SMTP_PORT=…": 2525,
+            "--mail-sink-port": 2525,
             "--prometheus-port": 9090,
             "--alertmanager-port": 9093,
             "--alert-sink-port": 9095,
@@ -116,7 +120,10 @@ class _Started(AssertionError):
     """Something was started although a port was busy."""
 
 
-@pytest.mark.parametrize("option", ["--port", "--metrics-port", "--kafka-port", "--mongo-port"])
+OPTIONS = ("--port", "--metrics-port", "--kafka-port", "--mongo-port", "--mail-sink-port")
+
+
+@pytest.mark.parametrize("option", OPTIONS)
 class TestDimmUpOnABusyPort:
     def test_it_fails_with_one_sentence_and_starts_nothing(
         self, option: str, busy_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -135,7 +142,6 @@ class TestDimmUpOnABusyPort:
             "KAFKA_BOOTSTRAP_SERVERS": None,
             "MONGODB_URL": None,
             "DIMM_WATCH_SMTP_HOST": None,
-            "DIMM_WATCH_SMTP_PORT": str(free_port()),
             "DIMM_STATE_DIR": str(tmp_path / "state"),
         }
         arguments = ["up", "--data-dir", str(data_dir), *[part for pair in ports.items() for part in pair]]
@@ -165,7 +171,7 @@ class TestHints:
     def test_a_server_on_every_interface_is_called_on_loopback(self) -> None:
         assert UpOptions(host="0.0.0.0", port=8123).url == "http://127.0.0.1:8123"
 
-    def test_the_watch_s_e_mail_links_lead_to_the_port_in_use(
+    def test_the_watch_s_e_mail_links_and_mail_sink_follow_the_ports_in_use(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         for name in (
@@ -176,10 +182,14 @@ class TestHints:
             up.WATCH_ALLOW_HOSTS_ENV,
             up.PRIVATE_KEY_ENV,
             up.PUBLIC_KEY_ENV,
+            "DIMM_WATCH_SMTP_HOST",
+            "DIMM_WATCH_SMTP_PORT",
         ):
             monkeypatch.delenv(name, raising=False)
-        up._environment(UpOptions(port=8123, data_dir=tmp_path))
-        assert WatchSettings().public_url == "http://127.0.0.1:8123"
+        up._environment(UpOptions(port=8123, data_dir=tmp_path, mail_sink_port=2999))
+        settings = WatchSettings()
+        assert settings.public_url == "http://127.0.0.1:8123"
+        assert settings.smtp_port == 2999
 
 
 class TestTopicSettings:
