@@ -7,7 +7,6 @@ from the start; the probe's round trips are a histogram with one observation per
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -21,42 +20,23 @@ from services.benchmark.settings import BenchmarkSettings
 from services.watch.app import create_app as create_watch
 from services.watch.settings import WatchSettings
 from shared.events.contracts.probe import ANSWERING_SERVICES
-from tests.integration.conftest import AUTH, PUBLIC_KEY, TOKEN
+from tests.integration.conftest import AUTH, running, service_settings
 from tests.metrics_exposition import PROCESS_AND_PLATFORM, created_series, promtool_check, sample_names
 from tests.stack import Backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-RUN = uuid.uuid4().hex[:6]
 PROBES = "/assessment/v1/ops/probes"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def benchmark(backend: Backend) -> AsyncIterator[FastAPI]:
-    settings = BenchmarkSettings(
-        environment="test",
-        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
-        mongodb_url=backend.mongodb_url,
-        mongodb_database=f"benchmark_{RUN}",
-        jwt_public_key=PUBLIC_KEY,
-        admin_token=TOKEN,
-    )
-    application = create_benchmark(settings)
-    async with application.router.lifespan_context(application):
+    async with running(create_benchmark(service_settings(BenchmarkSettings, backend))) as application:
         yield application
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def watch(backend: Backend) -> AsyncIterator[FastAPI]:
-    settings = WatchSettings(
-        environment="test",
-        kafka_bootstrap_servers=backend.kafka_bootstrap_servers,
-        mongodb_url=backend.mongodb_url,
-        mongodb_database=f"watch_{RUN}",
-        jwt_public_key=PUBLIC_KEY,
-        admin_token=TOKEN,
-    )
-    application = create_watch(settings)
-    async with application.router.lifespan_context(application):
+    async with running(create_watch(service_settings(WatchSettings, backend))) as application:
         yield application
 
 

