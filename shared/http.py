@@ -280,6 +280,7 @@ def create_service_app(
     )
     app.state.metrics_app = metrics_app(runtime, registry, http_metrics)
     instrument_http(app, service=runtime.name, prefix=prefix)
+    http_metrics.start_at_zero(app.routes)  # last: every route is in place
     return app
 
 

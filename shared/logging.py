@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+#: The service whose work is in progress, where one process runs several (`dimm up`).
+_service: contextvars.ContextVar[str | None] = contextvars.ContextVar("service", default=None)
 
 
 def get_correlation_id() -> str | None:
@@ -28,6 +30,26 @@ def set_correlation_id(value: str | None) -> contextvars.Token[str | None]:
 def reset_correlation_id(token: contextvars.Token[str | None]) -> None:
     """Restore the correlation id that was current before `set_correlation_id`."""
     _correlation_id.reset(token)
+
+
+def set_service(name: str | None) -> contextvars.Token[str | None]:
+    """Make a service current: the log lines of its work (and of the tasks it starts) name it."""
+    return _service.set(name)
+
+
+def reset_service(token: contextvars.Token[str | None]) -> None:
+    """Restore the service that was current before `set_service`."""
+    _service.reset(token)
+
+
+def service_of(record: logging.LogRecord, default: str) -> str:
+    """Name the service that wrote a log line: the current one, its module's, else the process's."""
+    current = _service.get()
+    if current:
+        return current
+    if record.name.startswith("services."):
+        return record.name.split(".", 2)[1]
+    return default
 
 
 def new_correlation_id() -> str:
@@ -46,7 +68,7 @@ class JsonFormatter(logging.Formatter):
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
-            "service": self._service,
+            "service": service_of(record, self._service),
             "logger": record.name,
             "message": record.getMessage(),
         }

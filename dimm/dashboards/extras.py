@@ -176,10 +176,11 @@ def _assessment_rows(scope: str) -> list[Row]:
     ]
     probes = [
         p.trend(
-            "Probe round trip by service",
-            description="Round trip of the last probe answered by each service. Seconds are normal; "
-            "tens of seconds: events crawl through that service.",
-            expr=q.total("dimm_probe_round_trip_seconds", scope, "responder", aggregate="max"),
+            "Probe round trip by service (p90)",
+            description="90th percentile of the probes' round trips through each service over "
+            f"{p.PROBE_WINDOW}. Well under a second is normal; tens of seconds: events crawl through "
+            "that service.",
+            expr=q.quantile(0.9, p.PROBE_ROUND_TRIP_METRIC, scope, "responder", window=p.PROBE_WINDOW),
             labels="responder",
             unit="s",
             thresholds=p.PROBE_ROUND_TRIP,

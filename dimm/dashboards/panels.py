@@ -26,6 +26,9 @@ BUDGET = [Threshold(BAD), Threshold(WARN, 0), Threshold(GOOD, 0.25)]
 LAG = [Threshold(GOOD), Threshold(WARN, 100), Threshold(BAD, 1000)]
 ANY_IS_BAD = [Threshold(GOOD), Threshold(BAD, 1)]
 OUTBOX_AGE = [Threshold(GOOD), Threshold(WARN, 60), Threshold(BAD, 300)]
+PROBE_ROUND_TRIP_METRIC = "dimm_probe_round_trip_seconds"
+#: Probes go once a minute: a quantile over this window reads about fifteen of them.
+PROBE_WINDOW = "15m"
 PROBE_ROUND_TRIP = [Threshold(GOOD), Threshold(WARN, 5), Threshold(BAD, 30)]
 PROBE_AGE = [Threshold(GOOD), Threshold(WARN, 180), Threshold(BAD, 600)]
 
@@ -183,12 +186,13 @@ def outbox_age(scope: str, labels: str, *, width: int = 4) -> Panel:
 
 def probe_round_trip(assessment_scope: str, *, width: int = 6) -> Panel:
     return stat(
-        "Probe round trip",
-        description="Time the last probe took from assessment through each service and back. Tens of "
-        "seconds: events crawl through that service (lag, retries, a slow broker).",
+        "Probe round trip (p90)",
+        description="Time the probes took from assessment through each service and back: the 90th "
+        f"percentile over the last {PROBE_WINDOW} (a probe a minute). Tens of seconds: events crawl "
+        "through that service (lag, retries, a slow broker).",
         targets=[
             target(
-                q.total("dimm_probe_round_trip_seconds", assessment_scope, "responder", aggregate="max"),
+                q.quantile(0.9, PROBE_ROUND_TRIP_METRIC, assessment_scope, "responder", window=PROBE_WINDOW),
                 "{{responder}}",
                 instant=True,
             )

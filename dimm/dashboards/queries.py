@@ -37,7 +37,7 @@ def by(labels: str) -> str:
 
 def requests(scope: str, labels: str, *, window: str = RATE, errors: bool = False) -> str:
     """Rate of user requests answered (5xx only with `errors`)."""
-    status = 'status=~"5.."' if errors else ""
+    status = 'status_class="5xx"' if errors else ""
     selector = matchers(scope, USER_ROUTES, status)
     return f"sum {by(labels)}(rate(dimm_http_requests_total{selector}[{window}]))"
 

@@ -51,11 +51,11 @@ def _http_rows(scope: str) -> list[Row]:
             unit="reqps",
         ),
         p.trend(
-            "Answers by status",
-            description="Answers per second by HTTP status (every route). 4xx are callers' mistakes; "
-            "5xx are ours and spend the availability budget.",
-            expr=q.rate("dimm_http_requests_total", scope, "status"),
-            labels="status",
+            "Answers by status class",
+            description="Answers per second by HTTP status class (every route). 4xx are callers' "
+            "mistakes; 5xx are ours and spend the availability budget.",
+            expr=q.rate("dimm_http_requests_total", scope, "status_class"),
+            labels="status_class",
             unit="reqps",
         ),
         p.trend(

@@ -31,6 +31,7 @@ from shared.events.contracts.assessment import (
 )
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.contracts.probe import ProbeRequested
+from shared.metrics import service_registry
 from shared.mongo import Database
 from shared.runtime import ServiceRuntime
 from shared.scheduling import SchedulerMetrics
@@ -79,7 +80,7 @@ class _Revocations:
 
 def bootstrap(settings: AssessmentSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
-    registry = CollectorRegistry()
+    registry = service_registry()
     metrics = AssessmentMetrics(registry)
     issuer = TokenIssuer(_signing_key(settings), issuer=settings.jwt_issuer)
     ttl = settings.idempotency_ttl_hours * 3600

@@ -14,6 +14,7 @@ from shared.adapters.replicas import ModelCache
 from shared.auth import Access
 from shared.events.contracts.benchmark import SnapshotPublished, StudyPublished
 from shared.events.contracts.probe import BenchmarkProbeAnswered
+from shared.metrics import service_registry
 from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
@@ -36,7 +37,7 @@ class Dependencies:
 
 def bootstrap(settings: BenchmarkSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
-    registry = CollectorRegistry()
+    registry = service_registry()
     models: ModelCache = {}
 
     def unit_of_work(storage: Storage) -> BenchmarkUnitOfWork:

@@ -26,6 +26,7 @@ from shared.events.contracts.watch import (
     WebhookEndpointDisabled,
 )
 from shared.messaging.asyncapi import TopicFamily
+from shared.metrics import service_registry
 from shared.mongo_unit_of_work import Storage
 from shared.replicas import consumer_access
 from shared.runtime import ServiceRuntime
@@ -67,7 +68,7 @@ class Dependencies:
 
 def bootstrap(settings: WatchSettings) -> Dependencies:
     """Build the service's collaborators without doing any I/O."""
-    registry = CollectorRegistry()
+    registry = service_registry()
     models: ModelCache = {}
     schedule = RetrySchedule(compress=settings.webhook_retry_compress)
     links = MailLinks(settings.public_url)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest_asyncio
@@ -17,8 +18,11 @@ from services.assessment.settings import AssessmentSettings
 from services.scoring.app import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
 from shared.auth import generate_key_pair
+from shared.settings import ServiceSettings
 from tests.integration.receiver import Receiver
 from tests.stack import Backend
+
+S = TypeVar("S", bound=ServiceSettings)
 
 TOKEN = "operator-" + uuid.uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -78,6 +82,27 @@ async def scoring_http(scoring: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport=httpx.ASGITransport(app=scoring), base_url="http://test"
     ) as client:
         yield client
+
+
+@contextlib.asynccontextmanager
+async def running(application: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run an app's lifespan (its runtime, consumer and jobs) for the time of a block."""
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def service_settings(settings: type[S], backend: Backend, **overrides: Any) -> S:
+    """Settings of a service on the test stack: its own database, the tests' operator token and keys."""
+    name = settings.model_fields["service_name"].default
+    values: dict[str, Any] = {
+        "environment": "test",
+        "kafka_bootstrap_servers": backend.kafka_bootstrap_servers,
+        "mongodb_url": backend.mongodb_url,
+        "mongodb_database": f"{name}_{uuid.uuid4().hex[:8]}",
+        "jwt_public_key": PUBLIC_KEY,
+        "admin_token": TOKEN,
+    }
+    return settings(**{**values, **overrides})
 
 
 def assert_private_page(page: httpx.Response) -> None:

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from dimm.monitoring import RULE_TESTS, RULES, find_tool
-from tests.monitoring import PROMETHEUS_OWN, exported_by_any, metric_names
+from dimm.platform import SERVICES
+from tests.monitoring import PROMETHEUS_OWN, exported_by_any, metric_names, unknown_labels
 
 RULE_FILES = sorted(RULES.glob("*.yml"))
 TEST_FILES = sorted(RULE_TESTS.glob("*.yml"))
@@ -132,6 +133,21 @@ def test_rules_read_only_metrics_the_services_export() -> None:
         "no platform metric found: the extraction is broken"
     )
     assert used - available == set()
+
+
+def test_rules_match_only_labels_the_metrics_have() -> None:
+    """A matcher on a label the metric lacks selects nothing, silently: an alert that cannot fire."""
+    unknown = {label for rule in _rules() for label in unknown_labels(rule["expr"], SERVICES)}
+    assert unknown == set()
+
+
+def test_the_label_check_sees_a_renamed_label() -> None:
+    expr = (
+        'sum(rate(dimm_http_requests_total{status=~"5..",route!~".*/x"}[5m])) / dimm_dependency_up{job="a"}'
+    )
+    assert unknown_labels(expr, SERVICES) == {"dimm_http_requests_total:status"}
+    grouped = "sum by (route, status) (rate(dimm_http_requests_total[5m]))"
+    assert unknown_labels(grouped, SERVICES) == {"by:status"}
 
 
 def test_the_metric_name_extraction_sees_through_promql() -> None:

@@ -20,7 +20,7 @@ import yaml
 from dimm.dashboards import dump, render
 from dimm.monitoring import find_tool
 from dimm.platform import SERVICES
-from tests.monitoring import PROMETHEUS_OWN, exported, metric_names, registry_of
+from tests.monitoring import PROMETHEUS_OWN, exported, metric_names, registry_of, unknown_labels
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS_DIR = ROOT / "deploy" / "grafana" / "dashboards"
@@ -51,7 +51,7 @@ EVENTS = {
     "dimm_outbox_published_total",
 }
 SCHEDULER = {"dimm_scheduler_job_last_success_timestamp_seconds", "dimm_scheduler_job_runs_total"}
-PROBES = {"dimm_probe_round_trip_seconds", "dimm_probe_last_answer_timestamp_seconds"}
+PROBES = {"dimm_probe_round_trip_seconds_bucket", "dimm_probe_last_answer_timestamp_seconds"}
 SCORING_LATENCY = {
     "dimm_diagnostic_scoring_latency_seconds_bucket",
     "dimm_diagnostic_scoring_latency_seconds_count",
@@ -203,6 +203,10 @@ class TestEachDashboard:
             names = metric_names(expr)
             assert names, f"no metric found in {expr}"
             assert names <= allowed, f"{sorted(names - allowed)} not exported, in {expr}"
+
+    def test_it_matches_and_groups_only_by_labels_the_metrics_have(self, file_name: str) -> None:
+        for expr in expressions(dashboards()[file_name]):
+            assert unknown_labels(expr, SERVICE_NAMES) == set(), expr
 
     def test_it_shows_the_key_metrics_of_what_it_covers(self, file_name: str) -> None:
         used = set().union(*(metric_names(expr) for expr in expressions(dashboards()[file_name])))

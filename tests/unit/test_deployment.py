@@ -35,6 +35,8 @@ ALERT_SINK_PORT = 9095
 LOCATION = re.compile(r"location\s+(?:(?P<modifier>=|\^~|~\*?)\s*)?(?P<path>[^\s{]+)\s*\{(?P<body>[^{}]*)\}")
 QUOTED_OR_COMMENT = re.compile(r"'[^']*'|\"[^\"]*\"|#[^\n]*")
 PROXY_PASS = re.compile(r"proxy_pass\s+(?P<target>[^;\s]+)\s*;")
+SET = re.compile(r"\bset\s+\$(?P<name>\w+)\s+(?P<value>[^;\s]+)\s*;")
+RESOLVER = re.compile(r"^\s*resolver\s+(?P<arguments>[^;]+);", re.MULTILINE)
 
 
 # --- reading the files -------------------------------------------------------------------------
@@ -88,19 +90,35 @@ def service_with_image(prefix: str) -> str:
 
 
 @cache
-def nginx_locations() -> list[tuple[str, str, str | None]]:
-    """List nginx's locations as (modifier, path, proxy_pass target or None).
-
-    Comments go and quoted strings are blanked, in one left-to-right pass (a comment may hold
-    an apostrophe, a `return 200 '{...}'` holds braces).
-    """
-    text = QUOTED_OR_COMMENT.sub(
+def nginx_text() -> str:
+    """nginx.conf without comments, its quoted strings blanked, in one left-to-right pass (a comment
+    may hold an apostrophe, a `return 200 '{...}'` holds braces)."""
+    return QUOTED_OR_COMMENT.sub(
         lambda m: "" if m[0].startswith("#") else '""', NGINX_CONF.read_text(encoding="utf-8")
     )
+
+
+@cache
+def nginx_proxy_passes() -> list[tuple[str, str, dict[str, str]]]:
+    """List each location's path, its proxy_pass as written and the variables it sets."""
+    found = []
+    for match in LOCATION.finditer(nginx_text()):
+        proxy = PROXY_PASS.search(match["body"])
+        if proxy is not None:
+            variables = {m["name"]: m["value"] for m in SET.finditer(match["body"])}
+            found.append((match["path"], proxy["target"], variables))
+    return found
+
+
+@cache
+def nginx_locations() -> list[tuple[str, str, str | None]]:
+    """List nginx's locations as (modifier, path, proxy_pass target or None), variables expanded."""
     locations = []
-    for match in LOCATION.finditer(text):
+    for match in LOCATION.finditer(nginx_text()):
         proxy = PROXY_PASS.search(match["body"])
         target = proxy["target"] if proxy else None
+        for variable in SET.finditer(match["body"]):
+            target = target and target.replace(f"${variable['name']}", variable["value"])
         locations.append((match["modifier"] or "", match["path"], target))
     return locations
 
@@ -253,6 +271,25 @@ class TestEachServiceReachesTheComposeBrokerAndDatabase:
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
+class TestEachServiceProvisionsTheSameTopics:
+    @pytest.mark.parametrize(
+        ("variable", "field"),
+        [
+            ("DIMM_TOPIC_PARTITIONS", "topic_partitions"),
+            ("DIMM_TOPIC_RETENTION_HOURS", "topic_retention_hours"),
+        ],
+    )
+    def test_the_topic_settings_come_from_the_env_file_with_the_settings_default(
+        self, name: str, variable: str, field: str
+    ) -> None:
+        match = COMPOSE_DEFAULT.fullmatch(environment_of(name)[variable])
+        assert match, f"{name}: {variable} is not read from the env file"
+        assert match["name"] == variable
+        assert match["default"] == str(SERVICES[name].settings().model_dump()[field])
+        assert f"# {variable}=" in ENV_EXAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
 class TestEachServiceIsHealthCheckedOnItsOwnPrefix:
     def test_the_healthcheck_requests_its_own_healthz(self, name: str) -> None:
         command = healthcheck_command_of(name)
@@ -337,6 +374,25 @@ class TestGatewayRoutesEveryServicePrefix:
     def test_the_prefix_is_proxied_to_its_service_unchanged(self, name: str) -> None:
         # No URI part after host:port, so nginx passes /<name>/… through as it came.
         assert prefix_locations(f"/{name}/") == [f"http://{name}:{SERVICE_PORT}"]
+
+    def test_it_resolves_service_names_with_docker_s_dns_and_keeps_answers_briefly(self) -> None:
+        (resolver,) = RESOLVER.findall(nginx_text())
+        arguments = resolver.split()
+        assert arguments[0] == "127.0.0.11", "Docker's embedded DNS server knows the compose services"
+        (valid,) = [argument for argument in arguments if argument.startswith("valid=")]
+        assert re.fullmatch(r"valid=([1-9]|[1-5]\d)s", valid), f"{valid}: a moved service is found again late"
+
+    @pytest.mark.parametrize("name", SERVICE_NAMES)
+    def test_each_service_name_is_resolved_per_request_not_at_start(self, name: str) -> None:
+        # A host name written in proxy_pass is resolved once, when nginx starts; one in a variable is
+        # resolved through the resolver when requests come (a recreated container is followed).
+        ((target, variables),) = [(t, v) for path, t, v in nginx_proxy_passes() if path == f"/{name}/"]
+        assert re.fullmatch(r"\$\w+", target), f"proxy_pass {target} is resolved once, at start"
+        assert variables[target[1:]] == f"http://{name}:{SERVICE_PORT}"
+
+    def test_no_proxy_pass_names_a_host_directly(self) -> None:
+        for path, target, _ in nginx_proxy_passes():
+            assert target.startswith("$"), f"location {path}: proxy_pass {target} is resolved once"
 
     def test_no_location_strips_or_rewrites_a_prefix(self) -> None:
         for _, path, target in nginx_locations():

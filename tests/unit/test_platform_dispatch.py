@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from dimm.platform import SERVICES, PrefixDispatcher, build_platform, build_service
+from shared.logging import JsonFormatter
 
 
 def _echo_app(name: str) -> FastAPI:
@@ -89,7 +95,8 @@ class TestDimmUpMonitoring:
     ) -> None:
         import contextlib
 
-        from dimm import cli, monitoring
+        from dimm import monitoring
+        from dimm.up import UpOptions, start_monitoring
 
         seen: dict[str, str] = {}
 
@@ -100,7 +107,7 @@ class TestDimmUpMonitoring:
 
         monkeypatch.setattr(monitoring, "local_monitoring", fake)
         with contextlib.ExitStack() as exits:
-            cli._start_monitoring(exits, tmp_path, host="127.0.0.1", metrics="127.0.0.1:9464")
+            start_monitoring(exits, UpOptions(data_dir=tmp_path), metrics="127.0.0.1:9464")
         assert seen == dict.fromkeys(SERVICES, "127.0.0.1:9464")
 
     def test_up_takes_the_metrics_port_with_a_loopback_default(self) -> None:
@@ -112,3 +119,67 @@ class TestDimmUpMonitoring:
         assert "--metrics-port" in result.output
         assert "9464" in result.output
         assert "--metrics-host" in result.output
+
+
+class _Lines(logging.Handler):
+    """Keep each log line as the platform's JSON formatter writes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter("platform"))
+        self.entries: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.entries.append(json.loads(self.format(record)))
+
+
+def _logging_app(name: str) -> FastAPI:
+    """A service that logs while starting, from a task it starts, and while answering."""
+    log = logging.getLogger("tests.dispatch")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("%s starting", name)
+
+        async def background() -> None:
+            log.info("%s working", name)
+
+        await asyncio.create_task(background())
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get(f"/{name}/hello")
+    async def hello() -> dict[str, str]:
+        log.info("%s answering", name)
+        return {}
+
+    return app
+
+
+@pytest.mark.asyncio
+class TestLogsUnderOneProcess:
+    async def test_every_line_names_the_service_that_wrote_it(self) -> None:
+        names = ("assessment", "scoring")
+        dispatcher = PrefixDispatcher({name: _logging_app(name) for name in names})
+        lines = _Lines()
+        log = logging.getLogger("tests.dispatch")
+        log.addHandler(lines)
+        log.setLevel(logging.INFO)
+        incoming: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        outgoing: asyncio.Queue[MutableMapping[str, Any]] = asyncio.Queue()
+        try:
+            lifespan = asyncio.create_task(dispatcher({"type": "lifespan"}, incoming.get, outgoing.put))
+            await incoming.put({"type": "lifespan.startup"})
+            assert (await outgoing.get())["type"] == "lifespan.startup.complete"
+            transport = httpx.ASGITransport(app=dispatcher)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                for name in names:
+                    assert (await http.get(f"/{name}/hello")).status_code == 200
+            await incoming.put({"type": "lifespan.shutdown"})
+            await lifespan
+        finally:
+            log.removeHandler(lines)
+        assert len(lines.entries) == 6
+        for entry in lines.entries:
+            assert entry["message"].startswith(entry["service"] + " "), entry

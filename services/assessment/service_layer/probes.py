@@ -58,9 +58,11 @@ def probe_answer_handler(
         if probe is None:
             logger.warning("answer from %s for unknown probe %s ignored", event.service, event.probe_id)
             return
-        metrics.probe_round_trip.labels(event.service).set(
-            probe.answers[event.service].round_trip_seconds(probe.requested_at)
-        )
+        answer = probe.answers[event.service]
+        if answer.deliveries == 1:  # one round trip per probe; a doubled answer shows on the probe
+            metrics.probe_round_trip.labels(event.service).observe(
+                answer.round_trip_seconds(probe.requested_at)
+            )
         metrics.probe_last_answer.labels(event.service).set(now.timestamp())
 
     return on_probe_answered

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.domain.answers import Given
+from services.assessment.domain.probes import Probe
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer import (
     accounts,
@@ -34,7 +35,7 @@ from shared.events.contracts.assessment import (
     OrganisationUpdated,
 )
 from shared.events.contracts.catalogue import ModelPublished
-from shared.events.contracts.probe import ProbeRequested
+from shared.events.contracts.probe import ANSWERING_SERVICES, ProbeRequested, ScoringProbeAnswered
 from shared.events.contracts.scoring import SCORED_EXAMPLE, DiagnosticScored, DiagnosticScoringFailed
 from shared.model.editions import SME_PROFILE, shipped_edition
 from shared.mongo import utc_now
@@ -453,6 +454,32 @@ class TestProbes:
         )
         assert found is not None
         assert found.answers["scoring"].deliveries == 1
+
+    async def test_every_answer_s_round_trip_is_observed_once_in_a_histogram(
+        self, uow: MemoryAssessmentUnitOfWork
+    ) -> None:
+        registry = CollectorRegistry()
+        handler = probes.probe_answer_handler(AssessmentMetrics(registry))
+        now = utc_now()
+        # Requested a moment ago and 3 s ago: the round trip runs until the answer reaches assessment.
+        sent = [
+            Probe("quick", now, ANSWERING_SERVICES),
+            Probe("slow", now - timedelta(seconds=3), ANSWERING_SERVICES),
+        ]
+        await uow.probes.add_many(sent)
+        for probe in sent:
+            answer = ScoringProbeAnswered(
+                probe_id=probe.probe_id, service="scoring", requested_at=probe.requested_at, received_at=now
+            )
+            await handler(answer, uow)
+        await handler(answer, uow)  # a doubled answer: the probe counts it, the histogram does not
+        scoring = {"responder": "scoring"}
+        assert registry.get_sample_value("dimm_probe_round_trip_seconds_count", scoring) == 2
+        assert (
+            registry.get_sample_value("dimm_probe_round_trip_seconds_bucket", {**scoring, "le": "0.25"}) == 1
+        )
+        # The other responders' series are there before their first answer.
+        assert registry.get_sample_value("dimm_probe_round_trip_seconds_count", {"responder": "watch"}) == 0
 
 
 class TestReconciliation:

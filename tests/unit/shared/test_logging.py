@@ -7,7 +7,13 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared.logging import JsonFormatter, reset_correlation_id, set_correlation_id
+from shared.logging import (
+    JsonFormatter,
+    reset_correlation_id,
+    reset_service,
+    set_correlation_id,
+    set_service,
+)
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
@@ -22,6 +28,19 @@ class TestJsonFormatter:
         assert entry["service"] == "scoring"
         assert entry["level"] == "INFO"
         assert "correlation_id" not in entry
+
+    def test_the_current_service_wins_over_the_process_s(self) -> None:
+        token = set_service("watch")
+        try:
+            entry = json.loads(JsonFormatter("platform").format(_record("x")))
+        finally:
+            reset_service(token)
+        assert entry["service"] == "watch"
+
+    def test_outside_any_service_s_work_a_service_module_names_its_service(self) -> None:
+        record = logging.LogRecord("services.benchmark.adapters", logging.INFO, __file__, 1, "x", (), None)
+        assert json.loads(JsonFormatter("platform").format(record))["service"] == "benchmark"
+        assert json.loads(JsonFormatter("platform").format(_record("x")))["service"] == "platform"
 
     def test_the_current_correlation_id_is_added(self) -> None:
         token = set_correlation_id("corr-9")

@@ -11,7 +11,13 @@ from aiokafka import TopicPartition
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
-from shared.http_metrics import UNMATCHED, HttpMetrics, RequestMetricsMiddleware
+from shared.http_metrics import (
+    STATUS_CLASSES,
+    UNMATCHED,
+    HttpMetrics,
+    RequestMetricsMiddleware,
+    status_class,
+)
 from shared.messaging.lag import KafkaLagReader, LagMetrics, LagMonitor, PartitionLag, lags
 
 
@@ -99,14 +105,49 @@ class TestHttpMetrics:
             assert (await client.get("/nowhere/42")).status_code == 404
             assert (await client.get("/svc/v1/broken")).status_code == 500
         template = "/svc/v1/things/{thing_id}"
-        ok = {"method": "GET", "route": template, "status": "200"}
+        ok = {"method": "GET", "route": template, "status_class": "2xx"}
         assert _value(registry, "dimm_http_requests_total", ok) == 3
-        missing = {"method": "GET", "route": UNMATCHED, "status": "404"}
+        missing = {"method": "GET", "route": UNMATCHED, "status_class": "4xx"}
         assert _value(registry, "dimm_http_requests_total", missing) == 1
-        failed = {"method": "GET", "route": "/svc/v1/broken", "status": "500"}
+        failed = {"method": "GET", "route": "/svc/v1/broken", "status_class": "5xx"}
         assert _value(registry, "dimm_http_requests_total", failed) == 1
-        durations = {"method": "GET", "route": template}
-        assert _value(registry, "dimm_http_request_duration_seconds_count", durations) == 3
+        assert _value(registry, "dimm_http_request_duration_seconds_count", ok) == 3
+        assert _value(registry, "dimm_http_request_duration_seconds_count", failed) == 1
         # No caller's path (ids) ever becomes a label.
         routes = {s.labels["route"] for m in registry.collect() for s in m.samples if "route" in s.labels}
         assert not any("/things/a" in route for route in routes)
+
+    @pytest.mark.asyncio
+    async def test_a_method_http_does_not_define_is_counted_as_other(
+        self, app: tuple[FastAPI, CollectorRegistry]
+    ) -> None:
+        application, registry = app
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for verb in ("BREW", "WHEN", "PROPFIND"):
+                await client.request(verb, "/nowhere")
+        methods = {s.labels["method"] for m in registry.collect() for s in m.samples if "method" in s.labels}
+        assert methods == {"other"}
+
+    def test_every_route_and_method_starts_at_zero_for_each_status_class(
+        self, app: tuple[FastAPI, CollectorRegistry]
+    ) -> None:
+        application, registry = app
+        metrics = _middleware_metrics(application)
+        metrics.start_at_zero(application.routes)
+        for route in ("/svc/v1/things/{thing_id}", "/svc/v1/broken"):
+            for cls in STATUS_CLASSES:
+                labels = {"method": "GET", "route": route, "status_class": cls}
+                assert _value(registry, "dimm_http_requests_total", labels) == 0, labels
+
+
+def _middleware_metrics(app: FastAPI) -> HttpMetrics:
+    (middleware,) = [m for m in app.user_middleware if m.cls is RequestMetricsMiddleware]
+    metrics: HttpMetrics = middleware.kwargs["metrics"]
+    return metrics
+
+
+class TestStatusClass:
+    @pytest.mark.parametrize(("status", "expected"), [(200, "2xx"), (204, "2xx"), (307, "3xx"), (429, "4xx")])
+    def test_a_status_is_labelled_by_its_class(self, status: int, expected: str) -> None:
+        assert status_class(status) == expected
