@@ -27,6 +27,12 @@ SCOPES: dict[str, str] = {
     "keys:manage": "create, list and revoke the account's API keys",
 }
 RESPONDENT_SCOPE = "respondent"
+#: The only scope of a report link's token: it opens the report of its diagnostic (`diag`), nothing else.
+REPORT_SCOPE = "report:read"
+
+
+class ExpiredToken(Unauthorized):
+    """A token whose lifetime is over: its holder needs a fresh one."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,11 @@ class Principal:
     def is_respondent(self) -> bool:
         """Tell whether the token only lets its holder answer one diagnostic."""
         return self.respondent_id is not None
+
+    @property
+    def is_report_link(self) -> bool:
+        """Tell whether the token only opens the report of one diagnostic."""
+        return REPORT_SCOPE in self.scopes
 
     def require(self, scope: str) -> None:
         """Refuse the call unless the token carries the scope."""
@@ -163,10 +174,10 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired.") from exc
+            raise ExpiredToken("The token has expired.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The token is not valid.") from exc
-        return Principal(
+        principal = Principal(
             account_id=str(claims["sub"]),
             scopes=frozenset(str(claims.get("scope", "")).split()),
             plan=str(claims.get("plan", "free")),
@@ -175,6 +186,12 @@ class TokenVerifier:
             diagnostic_id=claims.get("diag"),
             respondent_id=claims.get("rsp"),
         )
+        # A report link carries its scope alone and names its diagnostic; anything else is not ours.
+        if principal.is_report_link and (
+            principal.scopes != {REPORT_SCOPE} or principal.diagnostic_id is None or principal.is_respondent
+        ):
+            raise Unauthorized("The token is not valid.")
+        return principal
 
 
 class KeyRevocations(Protocol):
@@ -194,9 +211,15 @@ class Access:
     verifier: TokenVerifier
     revocations: KeyRevocations
 
-    async def authenticate(self, token: str) -> Principal:
-        """Return the token's principal, or raise Unauthorized saying why."""
+    async def authenticate(self, token: str, *, report_of: str | None = None) -> Principal:
+        """Return the token's principal, or raise Unauthorized saying why.
+
+        A report link's token is refused (403) everywhere but on the report of its own diagnostic,
+        which only the report's routes name in `report_of`.
+        """
         principal = self.verifier.verify(token)
+        if principal.is_report_link and principal.diagnostic_id != report_of:
+            raise Forbidden("This token is a report link: it opens its diagnostic's report and nothing else.")
         if principal.client_id is not None and await self.revocations.is_revoked(principal.client_id):
             raise Unauthorized("The API key behind this token has been revoked.")
         if principal.respondent_id is not None and await self.revocations.is_respondent_revoked(principal):

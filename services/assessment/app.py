@@ -7,7 +7,14 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.assessment.bootstrap import bootstrap, on_start
-from services.assessment.entrypoints import accounts, catalogue, diagnostics, http, organisations
+from services.assessment.entrypoints import (
+    accounts,
+    catalogue,
+    diagnostics,
+    http,
+    organisations,
+    report_links,
+)
 from services.assessment.entrypoints.schedule import start_schedule
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
@@ -41,7 +48,14 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
         operator_token=deps.settings.admin_token,
         title="DIMM assessment service",
         description="Model catalogue, accounts, organisations, diagnostics and answers.",
-        routers=[accounts.router, organisations.router, diagnostics.router, catalogue.router, http.router],
+        routers=[
+            accounts.router,
+            organisations.router,
+            diagnostics.router,
+            report_links.router,
+            catalogue.router,
+            http.router,
+        ],
         on_start=start,
         on_stop=stop,
     )
