@@ -125,7 +125,7 @@ def audit(page: str, tmp_path: Path, *, name: str = "page") -> Audit:
             f"--user-data-dir={tmp_path / f'{name}-profile'}",
             "--window-size=1200,1600",
             # Time enough for axe's promises to settle before the DOM is printed.
-            "--virtual-time-budget=60000",
+            "--virtual-time-budget=30000",
             "--dump-dom",
             source.as_uri(),
         ],
