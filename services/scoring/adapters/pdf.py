@@ -14,7 +14,8 @@ from shared.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
-#: Headless, no sandbox (containers run it as root), nothing fetched or synced, no script run.
+#: Headless, no sandbox (containers run it as root), nothing fetched or synced. The page is ours, every
+#: text in it escaped and without script (`--blink-settings=scriptEnabled=false` stops the printing).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -24,7 +25,6 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--blink-settings=scriptEnabled=false",
     "--no-pdf-header-footer",
 )
 NO_RENDERER = (
