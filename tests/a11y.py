@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from services.scoring.adapters.pdf import HEADLESS
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools" / "a11y"
 AXE = TOOLS / "node_modules" / "axe-core"
@@ -26,18 +28,8 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: axe's "best practice" rules on a page's structure, run beside the WCAG ones: headings in order,
 #: one main landmark, every content inside a landmark, a first-level heading.
 STRUCTURE_RULES = ("heading-order", "landmark-one-main", "region", "page-has-heading-one")
-CHROMIUM = [
-    "chromium",
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+#: Debian's chromium as the PDF renderer runs it, without scrollbars.
+CHROMIUM = ["chromium", *HEADLESS, "--hide-scrollbars"]
 
 _RUN = """<script>%(axe)s</script><script>
 (async function () {

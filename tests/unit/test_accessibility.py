@@ -17,14 +17,13 @@ from fastapi.testclient import TestClient
 from dimm.alert_sink import create_app as create_alert_sink
 from services.scoring.entrypoints.report_access import refusal_page
 from services.watch.domain.alerts import Alert
-from services.watch.domain.digests import digest_period
-from services.watch.domain.emails import DigestEntry, ScoreChange, render_digest
 from services.watch.entrypoints.page import render_veille
 from shared.auth import ExpiredToken
 from shared.errors import DomainError, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from tests.a11y import audit
 from tests.unit.test_alert_sink import a_notification, an_alert
 from tests.unit.watch import notice
+from tests.unit.watch_subscribers.test_emails import MODEL, NIS2, digest
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
@@ -81,26 +80,5 @@ def test_the_operator_alert_sink_page(alerts: int, tmp_path: Path) -> None:
 
 
 def test_the_digest_email(tmp_path: Path) -> None:
-    entry = DigestEntry(
-        notice_title="Édition 2.1 du modèle DIMM",
-        kind="model",
-        severity="critical",
-        summary="La cible de TIO2 passe à 4.",
-        organisation_name="Boulangerie Martin",
-        indicators=("TIO2",),
-        score_changes=(ScoreChange("Technologie", 2.31, 2.18),),
-        criteria=("Sauvegardes chiffrées hors site",),
-        deadline=date(2027, 1, 1),
-        link="/veille/org-1",
-    )
-    period = digest_period("weekly", NOW)
-    email = render_digest(
-        [entry],
-        to="dpo@example.fr",
-        period=period,
-        key="k",
-        base_url="https://dimm.example/",
-        preferences_url="https://dimm.example/preferences",
-    )
-    result = audit(email.html, tmp_path)
+    result = audit(digest(MODEL, NIS2).html, tmp_path)
     assert result.clean, result.report()

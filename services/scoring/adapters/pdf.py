@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 #: Headless, no sandbox (containers run it as root), nothing fetched or synced. The page is ours, every
 #: text in it escaped and without script (`--blink-settings=scriptEnabled=false` stops the printing).
-CHROMIUM_FLAGS = (
+HEADLESS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -25,8 +25,8 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
 )
+CHROMIUM_FLAGS = (*HEADLESS, "--no-pdf-header-footer")
 NO_RENDERER = (
     "No PDF renderer on this server (headless Chromium is not installed): "
     "open the HTML report and print it from the browser instead."

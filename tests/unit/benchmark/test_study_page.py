@@ -22,14 +22,12 @@ from services.benchmark.service_layer import consuming, studies
 from shared.auth import SCOPES, Principal
 from shared.model.editions import shipped_edition
 from shared.model.schema import MaturityModel
-from tests.a11y import audit
+from tests.a11y import CHROMIUM, audit
 from tests.unit.benchmark.events import T0, registered, scored
 
 K = 5
 MODEL = shipped_edition("2.0.0")
 TITLE = "Maturité digitale des bailleurs sociaux <2026>"
-CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-CHROMIUM += ["--disable-background-networking", "--disable-component-update", "--hide-scrollbars"]
 needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
 )

@@ -24,7 +24,7 @@ from shared.events.contracts.assessment import DiagnosticSubmitted, Organisation
 from shared.events.contracts.benchmark import SNAPSHOT_EXAMPLE, SnapshotPublished
 from shared.model.editions import shipped_edition
 from shared.model.engine import priority, score
-from tests.a11y import audit
+from tests.a11y import CHROMIUM, audit
 
 NAME = "Banque du Littoral"
 
@@ -308,17 +308,8 @@ def _screenshot(html: str, tmp_path: Path) -> Image.Image:
     shot = tmp_path / "report.png"
     subprocess.run(
         [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM,
             f"--user-data-dir={tmp_path / 'profile'}",
-            "--hide-scrollbars",
             "--window-size=1200,1600",
             f"--screenshot={shot}",
             page.as_uri(),
