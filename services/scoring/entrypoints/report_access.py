@@ -99,7 +99,7 @@ def refusal_page(exc: DomainError, diagnostic_id: str) -> str:
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title} — DIMM</title><style>{BASE}</style></head>
+<title>{title} — DIMM</title><style>{BASE}main{{padding-top:24px}}</style></head>
 <body><main>
 <h1>{title}</h1>
 <div class="card"><p>{why}</p>
