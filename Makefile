@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast lint bench install clean browser monitoring asyncapi-parser gateway lock
+.PHONY: run test test-fast lint bench install clean browser monitoring asyncapi-parser gateway lock a11y-tools
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed (and we are not root): the report screenshot test will be skipped"; fi; }
 
+# axe-core from the npm registry, at the version locked in tools/a11y/package-lock.json, for the
+# accessibility tests (WCAG 2.1 AA in headless Chromium); without npm they are skipped, saying so.
+AXE := tools/a11y/node_modules/axe-core/axe.min.js
+
+a11y-tools:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm is not installed: the accessibility tests (axe-core) will be skipped"; \
+	elif [ ! -f $(AXE) ] || [ tools/a11y/package-lock.json -nt $(AXE) ]; then \
+	  npm ci --prefix tools/a11y --no-audit --no-fund --ignore-scripts --loglevel=error \
+	    || echo "axe-core could not be installed: the accessibility tests will be skipped"; \
+	fi
+
 # Prometheus, promtool, Alertmanager and amtool (Debian's packages, extracted without root):
 # the alert rules' and routes' tests run them, and `dimm up --monitoring` starts them.
 monitoring:
@@ -66,7 +78,7 @@ gateway:
 # The linters first: CI runs `make test`, so a type error or an unformatted file fails it too.
 # The end-to-end tier (service processes, SIGKILLs, a real Prometheus) mostly waits on timers:
 # it runs beside the rest, its output printed after; both must pass.
-test: lint browser monitoring asyncapi-parser gateway
+test: lint browser monitoring asyncapi-parser gateway a11y-tools
 	@mkdir -p var
 	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > var/e2e-tests.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e; rest=$$?; \
@@ -85,4 +97,4 @@ bench: $(STAMP)
 	$(BIN)/dimm bench bus
 
 clean:
-	rm -rf $(VENV) var .tools
+	rm -rf $(VENV) var .tools tools/a11y/node_modules

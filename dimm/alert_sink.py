@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import uvicorn
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -251,9 +251,22 @@ def create_app(data_dir: Path, token: str | None = None) -> FastAPI:
         return {"alerts": [state.to_json() for state in (*store.firing(), *store.resolved())]}
 
     @app.get("/", response_class=HTMLResponse, dependencies=guarded)
-    async def page() -> HTMLResponse:
-        """Show the firing alerts and the recently resolved ones."""
-        return HTMLResponse(render_page(store.firing(), store.resolved(), now=datetime.now(UTC)))
+    async def page(
+        refresh: Annotated[
+            int, Query(ge=0, le=3600, description="Reload every so many seconds (0: never).")
+        ] = 0,
+        access_token: str | None = None,
+    ) -> HTMLResponse:
+        """Show the firing alerts and the recently resolved ones (reloaded on its own only if asked)."""
+        return HTMLResponse(
+            render_page(
+                store.firing(),
+                store.resolved(),
+                now=datetime.now(UTC),
+                refresh_seconds=refresh,
+                access_token=access_token,
+            )
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

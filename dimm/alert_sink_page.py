@@ -6,12 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from dimm.alert_sink import AlertState
 
 #: At most this many resolved alerts are listed (the JSON-lines file keeps every one).
 RESOLVED_SHOWN = 50
+#: The refresh the page offers; it is opt-in, since a page that reloads by itself is not accessible
+#: (WCAG 2.2.1: the user must be able to turn it off).
+REFRESH_SECONDS = 30
 
 _STYLE = """
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
@@ -19,7 +23,7 @@ h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
 .page { color: #fff; background: #b00020; padding: 0 .4rem; border-radius: 3px; }
-.ticket { background: #f2c94c; padding: 0 .4rem; border-radius: 3px; }
+.ticket { color: #222; background: #f2c94c; padding: 0 .4rem; border-radius: 3px; }
 .resolved td { color: #666; }
 .none { color: #2e7d32; }
 """
@@ -65,27 +69,48 @@ def _table(states: Iterable[AlertState], now: datetime, *, since: str, empty: st
     if not rows:
         return f'<p class="none">{empty}</p>'
     head = "".join(
-        f"<th>{name}</th>" for name in ("Severity", "Alert", "Service", "Summary", "Runbook", since)
+        f'<th scope="col">{name}</th>'
+        for name in ("Severity", "Alert", "Service", "Summary", "Runbook", since)
     )
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def render_page(firing: list[AlertState], resolved: list[AlertState], *, now: datetime) -> str:
-    """Return the HTML page of the sink's state."""
+def _refresh(seconds: int, access_token: str | None) -> tuple[str, str]:
+    """Return the page's meta refresh (none unless asked for) and the link that turns it on or off."""
+    query = {"access_token": access_token} if access_token else {}
+    if seconds <= 0:
+        on = escape("?" + urlencode({**query, "refresh": REFRESH_SECONDS}))
+        return "", f'<a href="{on}">refresh every {REFRESH_SECONDS} s</a>'
+    off = escape("?" + urlencode(query)) if query else "?"
+    return (
+        f'<meta http-equiv="refresh" content="{seconds}">',
+        f'refreshed every {seconds} s (<a href="{off}">stop</a>)',
+    )
+
+
+def render_page(
+    firing: list[AlertState],
+    resolved: list[AlertState],
+    *,
+    now: datetime,
+    refresh_seconds: int = 0,
+    access_token: str | None = None,
+) -> str:
+    """Return the HTML page of the sink's state; it reloads itself only when asked to."""
     firing_table = _table(firing, now, since="Since", empty="No alert is firing.")
     resolved_table = _table(
         resolved[:RESOLVED_SHOWN], now, since="Resolved", empty="Nothing resolved lately.", css="resolved"
     )
+    meta, refresh = _refresh(refresh_seconds, access_token)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="30">
+<html lang="en"><head><meta charset="utf-8">{meta}
 <title>DIMM operator alerts ({len(firing)} firing)</title>
 <style>{_STYLE}</style></head>
-<body><h1>DIMM operator alerts</h1>
-<p>As Alertmanager sent them; page refreshed every 30 s, {now:%Y-%m-%d %H:%M:%S} UTC.</p>
+<body><main><h1>DIMM operator alerts</h1>
+<p>As Alertmanager sent them, {now:%Y-%m-%d %H:%M:%S} UTC; {refresh}.</p>
 <h2>Firing ({len(firing)})</h2>
 {firing_table}
 <h2>Recently resolved</h2>
 {resolved_table}
-</body></html>
+</main></body></html>
 """

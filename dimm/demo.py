@@ -196,6 +196,13 @@ async def seed(
     return [task.result() for task in tasks]
 
 
+async def report_link(http: httpx.AsyncClient, auth: dict[str, str], diagnostic_id: str) -> str:
+    """Ask assessment for a link that opens this diagnostic's report only (and expires)."""
+    url = f"/assessment/v1/diagnostics/{diagnostic_id}/report-link"
+    link = await check(await http.post(url, headers=auth), f"report link of {diagnostic_id}")
+    return str(link["url"])
+
+
 @dataclass(frozen=True)
 class DemoLinks:
     """What a run of the demo hands out: a token, the pages to open, and whether it created anything."""
@@ -223,7 +230,7 @@ async def run_demo(http: httpx.AsyncClient, operator_token: str, data_dir: Path)
     _remember(data_dir, complete=True)
     return DemoLinks(
         token=token,
-        report=f"/scoring/v1/diagnostics/{showcase.diagnostic_id}/report?access_token={token}",
+        report=await report_link(http, auth, showcase.diagnostic_id),
         study=f"/benchmark/v1/studies/{study_id}/results.html",
         watch=watch,
         created=created or study_moved or watch.created,

@@ -32,6 +32,12 @@ PARTNER_SCOPES: dict[str, str] = {
     "partner:events": "read the partner's feed of consented events",
     "partner:webhooks": "manage the partner's webhook endpoints and their delivery log",
 }
+#: The only scope of a report link's token: it opens the report of its diagnostic (`diag`), nothing else.
+REPORT_SCOPE = "report:read"
+
+
+class ExpiredToken(Unauthorized):
+    """A token whose lifetime is over: its holder needs a fresh one."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,11 @@ class Principal:
     def is_respondent(self) -> bool:
         """Tell whether the token only lets its holder answer one diagnostic."""
         return self.respondent_id is not None
+
+    @property
+    def is_report_link(self) -> bool:
+        """Tell whether the token only opens the report of one diagnostic."""
+        return REPORT_SCOPE in self.scopes
 
     def require(self, scope: str) -> None:
         """Refuse the call unless the token carries the scope."""
@@ -180,10 +191,10 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired.") from exc
+            raise ExpiredToken("The token has expired.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The token is not valid.") from exc
-        return Principal(
+        principal = Principal(
             account_id=str(claims["sub"]),
             scopes=frozenset(str(claims.get("scope", "")).split()),
             plan=str(claims.get("plan", "free")),
@@ -193,6 +204,12 @@ class TokenVerifier:
             respondent_id=claims.get("rsp"),
             partner_id=claims.get("ptn"),
         )
+        # A report link carries its scope alone and names its diagnostic; anything else is not ours.
+        if principal.is_report_link and (
+            principal.scopes != {REPORT_SCOPE} or principal.diagnostic_id is None or principal.is_respondent
+        ):
+            raise Unauthorized("The token is not valid.")
+        return principal
 
 
 class KeyRevocations(Protocol):
@@ -212,9 +229,22 @@ class Access:
     verifier: TokenVerifier
     revocations: KeyRevocations
 
-    async def authenticate(self, token: str) -> Principal:
-        """Return the token's principal, or raise Unauthorized saying why."""
+    async def authenticate(
+        self, token: str, *, report_of: str | None = None, partner_route: bool = False
+    ) -> Principal:
+        """Return the token's principal, or raise Unauthorized saying why.
+
+        A report link's token is refused (403) everywhere but on the report of its own diagnostic,
+        which only the report's routes name in `report_of`. A partner's token is refused everywhere
+        but on the partner routes (`partner_route`), where every other token is refused.
+        """
         principal = self.verifier.verify(token)
+        if principal.is_report_link and principal.diagnostic_id != report_of:
+            raise Forbidden("This token is a report link: it opens its diagnostic's report and nothing else.")
+        if principal.is_partner and not partner_route:
+            raise Forbidden("A partner's token is accepted on the partner routes only.")
+        if partner_route and not principal.is_partner:
+            raise Forbidden("Only a partner's token is accepted on the partner routes.")
         if principal.client_id is not None and await self.revocations.is_revoked(principal.client_id):
             raise Unauthorized("The API key behind this token has been revoked.")
         if principal.respondent_id is not None and await self.revocations.is_respondent_revoked(principal):

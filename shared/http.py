@@ -44,19 +44,18 @@ bearer = HTTPBearer(auto_error=False, description="An access token from /assessm
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-async def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+async def _authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, *, partner_route: bool = False
+) -> Principal:
     if credentials is None:
         raise Unauthorized("A bearer token is required.")
     access: Access = request.app.state.access
-    return await access.authenticate(credentials.credentials)
+    return await access.authenticate(credentials.credentials, partner_route=partner_route)
 
 
 async def get_caller(request: Request, credentials: Credentials) -> Principal:
-    """Authenticate the caller's bearer token with the app's access rules; a partner's is refused here."""
-    principal = await _authenticate(request, credentials)
-    if principal.is_partner:
-        raise Forbidden("A partner's token is accepted on the partner routes only.")
-    return principal
+    """Authenticate the caller's bearer token with the app's access rules (a partner's is refused)."""
+    return await _authenticate(request, credentials)
 
 
 Caller = Annotated[Principal, Depends(get_caller)]
@@ -64,10 +63,7 @@ Caller = Annotated[Principal, Depends(get_caller)]
 
 async def get_partner(request: Request, credentials: Credentials) -> Principal:
     """Authenticate a partner's bearer token; any other token is refused on the partner routes."""
-    principal = await _authenticate(request, credentials)
-    if not principal.is_partner:
-        raise Forbidden("Only a partner's token is accepted on the partner routes.")
-    return principal
+    return await _authenticate(request, credentials, partner_route=True)
 
 
 PartnerCaller = Annotated[Principal, Depends(get_partner)]

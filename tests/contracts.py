@@ -125,6 +125,7 @@ def examples() -> list[Event]:
             divergences=[Divergence(indicator="SP1", levels=[1, 3], spread=2)],
             submitted_at=NOW,
             criteria_met={"SP1": ["SP1.1.a"]},
+            organisation_name="Boulangerie",
         ),
         DiagnosticWithdrawn(
             diagnostic_id=DIAGNOSTIC, organisation_id=ORG, account_id=ACCOUNT, withdrawn_at=NOW

@@ -7,7 +7,15 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.assessment.bootstrap import bootstrap, on_start
-from services.assessment.entrypoints import accounts, catalogue, diagnostics, http, organisations, partners
+from services.assessment.entrypoints import (
+    accounts,
+    catalogue,
+    diagnostics,
+    http,
+    organisations,
+    partners,
+    report_links,
+)
 from services.assessment.entrypoints.schedule import start_schedule
 from services.assessment.settings import AssessmentSettings
 from shared.http import create_service_app
@@ -46,6 +54,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
             organisations.router,
             partners.router,
             diagnostics.router,
+            report_links.router,
             catalogue.router,
             http.router,
         ],

@@ -64,6 +64,11 @@ class Dependencies:
         """Return how long a respondent's invitation token lives."""
         return timedelta(days=self.settings.respondent_token_ttl_days)
 
+    @property
+    def report_link_ttl(self) -> timedelta:
+        """Return how long a report link opens its report."""
+        return timedelta(seconds=self.settings.report_link_ttl_seconds)
+
 
 @dataclass(frozen=True)
 class _Revocations:

@@ -31,6 +31,8 @@ class AssessmentSettings(ServiceSettings):
     )
     access_token_ttl_seconds: int = Field(900, ge=60, le=86_400)
     respondent_token_ttl_days: int = Field(30, ge=1, le=365)
+    # A report link opens one report for anyone holding it: short-lived, a fresh one on demand.
+    report_link_ttl_seconds: int = Field(3600, ge=60, le=86_400)
     idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
 
     @field_validator("jwt_private_key", mode="before")

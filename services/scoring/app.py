@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.scoring.bootstrap import bootstrap
+from services.scoring.entrypoints import reports
 from services.scoring.entrypoints.http import router
 from services.scoring.settings import ScoringSettings
 from shared.http import create_service_app
@@ -19,7 +20,7 @@ def create_app(settings: ScoringSettings) -> FastAPI:
         access=deps.access,
         title="DIMM scoring service",
         description="Scorecards, advice, roadmaps and reports computed from submitted diagnostics.",
-        routers=[router],
+        routers=[router, reports.router],
     )
     app.state.deps = deps
     return app

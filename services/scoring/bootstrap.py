@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from services.scoring.adapters.pdf import ChromiumPdf
 from services.scoring.adapters.unit_of_work import MongoScoringUnitOfWork, ensure_indexes
 from services.scoring.entrypoints.consumers import subscription
 from services.scoring.service_layer.unit_of_work import ScoringUnitOfWork
@@ -30,6 +31,7 @@ class Dependencies:
     registry: CollectorRegistry
     runtime: Runtime
     access: Access
+    pdf: ChromiumPdf
 
 
 def bootstrap(settings: ScoringSettings) -> Dependencies:
@@ -53,4 +55,9 @@ def bootstrap(settings: ScoringSettings) -> Dependencies:
         registry=registry,
         runtime=runtime,
         access=consumer_access(settings, runtime.unit_of_work),
+        pdf=ChromiumPdf(
+            settings.pdf_browser,
+            timeout_seconds=settings.pdf_timeout_seconds,
+            concurrency=settings.pdf_concurrency,
+        ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -15,3 +16,7 @@ class ScoringSettings(ServiceSettings):
     )
 
     service_name: str = "scoring"
+    # The report's PDF is printed by headless Chromium (Debian's `chromium`); absent, the PDF is a 503.
+    pdf_browser: str = "chromium"
+    pdf_timeout_seconds: float = Field(60.0, gt=0.0, le=600.0)
+    pdf_concurrency: int = Field(2, ge=1, le=16)

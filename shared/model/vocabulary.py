@@ -10,6 +10,20 @@ OrganisationType = Literal["entreprise", "administration", "association"]
 #: Lower headcount bound of each band (INSEE): TPE < 10, PME 10–249, ETI 250–4 999, GE ≥ 5 000.
 SIZE_BAND_FLOORS: tuple[tuple[int, SizeBand], ...] = ((5000, "GE"), (250, "ETI"), (10, "PME"), (0, "TPE"))
 
+#: Each size band in words, for a reader who does not know INSEE's acronyms.
+SIZE_BAND_LABELS: dict[str, str] = {
+    "TPE": "très petite entreprise (moins de 10 personnes)",
+    "PME": "petite ou moyenne entreprise (10 à 249 personnes)",
+    "ETI": "entreprise de taille intermédiaire (250 à 4 999 personnes)",
+    "GE": "grande entreprise (5 000 personnes ou plus)",
+}
+
+ORGANISATION_TYPE_LABELS: dict[str, str] = {
+    "entreprise": "entreprise",
+    "administration": "administration publique",
+    "association": "association",
+}
+
 REGIONS: dict[str, str] = {
     "auvergne-rhone-alpes": "Auvergne-Rhône-Alpes",
     "bourgogne-franche-comte": "Bourgogne-Franche-Comté",

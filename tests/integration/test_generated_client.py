@@ -32,7 +32,13 @@ def generate_client(document: dict[str, Any], package: str, folder: Path) -> Non
     source = folder / f"{package}.json"
     source.write_text(json.dumps(document), encoding="utf-8")
     config = Config.from_sources(
-        ConfigFile(project_name_override=package, package_name_override=package, post_hooks=[]),
+        ConfigFile(
+            project_name_override=package,
+            package_name_override=package,
+            post_hooks=[],
+            # The report's PDF: the generator reads binary bodies only as octet streams (its own advice).
+            content_type_overrides={"application/pdf": "application/octet-stream"},
+        ),
         MetaType.NONE,
         source,
         "utf-8",

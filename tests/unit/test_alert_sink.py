@@ -148,6 +148,13 @@ class TestThePage:
         assert "ScoringFailures" in resolved_part
         assert "ScoringFailures" not in firing_part
 
+    def test_it_reloads_itself_only_when_asked(self, client: TestClient) -> None:
+        assert 'http-equiv="refresh"' not in client.get("/").text
+        page = client.get("/", params={"refresh": 30}).text
+        assert '<meta http-equiv="refresh" content="30">' in page
+        assert '(<a href="?">stop</a>)' in page
+        assert client.get("/", params={"refresh": -1}).status_code == 422
+
     def test_annotations_are_escaped(self, client: TestClient) -> None:
         summary = "<script>alert(1)</script>"
         client.post("/alerts", json=a_notification(an_alert(annotations={"summary": summary})))

@@ -211,8 +211,15 @@ class Diagnostic(Aggregate):
             )
         return result
 
-    def submit(self, answers: Sequence[Answer], *, at: datetime, assessed_at: datetime | None = None) -> None:
-        """Submit for scoring, or refuse listing every indicator still missing."""
+    def submit(
+        self,
+        answers: Sequence[Answer],
+        *,
+        at: datetime,
+        assessed_at: datetime | None = None,
+        organisation_name: str | None = None,
+    ) -> None:
+        """Submit for scoring (the event names the organisation), or refuse listing what is missing."""
         if assessed_at is not None and not at - MAX_BACKDATING <= assessed_at <= at:
             raise InvalidInput(
                 "assessed_on must be a past date, at most ten years ago.",
@@ -226,9 +233,11 @@ class Diagnostic(Aggregate):
         self._move("submitted", at)
         if assessed_at is not None:
             self.status_at = {**self.status_at, "assessed": assessed_at}
-        self.record(self._submitted(consolidated), subject=self.organisation_id)
+        self.record(self._submitted(consolidated, organisation_name), subject=self.organisation_id)
 
-    def _submitted(self, consolidated: dict[str, Consolidated]) -> DiagnosticSubmitted:
+    def _submitted(
+        self, consolidated: dict[str, Consolidated], organisation_name: str | None
+    ) -> DiagnosticSubmitted:
         scored = {c: v for c, v in consolidated.items() if v.level is not None}
         return DiagnosticSubmitted(
             diagnostic_id=self.diagnostic_id,
@@ -249,6 +258,7 @@ class Diagnostic(Aggregate):
             assessed_at=self.status_at.get("assessed"),
             criteria_met={c: sorted(v.criteria_met) for c, v in scored.items() if v.criteria_met},
             assurance=assurance(consolidated),
+            organisation_name=organisation_name,
         )
 
     def withdraw(self, *, at: datetime) -> None:

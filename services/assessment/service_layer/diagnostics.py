@@ -234,7 +234,9 @@ async def submit(
         diagnostic = await load(principal, diagnostic_id, uow=uow)
         # Read inside the transaction: the event carries exactly the answers the status change saw.
         answers = [s.answer for s in await uow.answers.of(diagnostic_id)]
-        diagnostic.submit(answers, at=utc_now(), assessed_at=assessed_at)
+        organisation = await uow.organisations.get(principal.account_id, diagnostic.organisation_id)
+        name = organisation.name if organisation is not None else None
+        diagnostic.submit(answers, at=utc_now(), assessed_at=assessed_at, organisation_name=name)
         await _save(diagnostic, uow)
         uow.collect(diagnostic)
         await uow.commit()

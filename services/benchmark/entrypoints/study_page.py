@@ -12,14 +12,19 @@ from shared.model.schema import MaturityModel
 WIDTH, ROW, LEFT = 640, 54, 210
 SECTOR_COLOUR, ALL_COLOUR = "#1f5fbf", "#5b6576"  # both ≥ 4.5:1 on white
 BAND_COLOURS = ("#8c1d1d", "#b3471a", "#7a6300", "#2d6a3e", "#1f5fbf")
+QUARTILES = ("Q1", "médiane", "Q3")
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1d2430}
 main{max-width:1000px;margin:0 auto;padding:24px} h1{font-size:26px;margin:0 0 6px}
 h2{font-size:19px;margin:28px 0 10px;border-bottom:2px solid #dfe3ea;padding-bottom:4px}
 .meta{color:#4a5361;font-size:14px} .card{background:#fff;border-radius:10px;padding:18px;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;font-size:14px} th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e3e6eb}
-td.num{text-align:right;font-variant-numeric:tabular-nums} .legend span{display:inline-block;width:14px;height:10px;margin:0 6px 0 14px}
-@media print{body{background:#fff} .card{break-inside:avoid;box-shadow:none}}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{text-align:left;color:#4a5361;padding-bottom:4px} summary{cursor:pointer;color:#1d4ed8;padding:4px 0} .legend span{display:inline-block;width:14px;height:10px;margin:0 6px 0 14px}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#fff} .card{break-inside:avoid;box-shadow:none}
+@supports selector(details::details-content){details::details-content{content-visibility:visible;display:contents}
+summary{display:none}}}
 """
 
 
@@ -104,6 +109,46 @@ def band_legend() -> str:
     return f'<p class="legend">Tranches de score :{items}</p>'
 
 
+def _quartiles(figure: FigureStats | None) -> str:
+    if figure is None:
+        return "<td class='num'>—</td>" * 3
+    return "".join(f"<td class='num'>{_fmt(q)}</td>" for q in figure.quartiles)
+
+
+def quartile_table(rows: list[tuple[str, FigureStats | None, FigureStats | None]]) -> str:
+    """Return the quartile chart's figures as a table (its text alternative)."""
+    cells = "".join(
+        f"<tr><th scope='row'>{escape(name)}</th>{_quartiles(sector)}{_quartiles(everyone)}</tr>"
+        for name, sector, everyone in rows
+    )
+    head = "".join(
+        f"<th scope='col'>{who} : {q}</th>" for who in ("Participants", "Toutes") for q in QUARTILES
+    )
+    return (
+        "<table><caption>Premier quartile, médiane et troisième quartile, sur 5</caption>"
+        f"<thead><tr><th scope='col'>Score</th>{head}</tr></thead><tbody>{cells}</tbody></table>"
+    )
+
+
+def band_table(rows: list[tuple[str, FigureStats]]) -> str:
+    """Return the distribution chart's shares as a table (its text alternative)."""
+    head = "".join(f"<th scope='col'>{band} à {band + 1}</th>" for band in range(len(BAND_COLOURS)))
+    cells = "".join(
+        f"<tr><th scope='row'>{escape(name)}</th>"
+        + "".join(f"<td class='num'>{share * 100:.0f} %</td>" for share in figure.bands)
+        + "</tr>"
+        for name, figure in rows
+    )
+    return (
+        "<table><caption>Part des participants dans chaque tranche de score</caption>"
+        f"<thead><tr><th scope='col'>Score</th>{head}</tr></thead><tbody>{cells}</tbody></table>"
+    )
+
+
+def _fold(table: str) -> str:
+    return f"<details><summary>Les chiffres du graphique, en tableau</summary>{table}</details>"
+
+
 def _rows(
     results: CohortStats, comparison: CohortStats | None, prefix: str, names: dict[str, str]
 ) -> list[tuple[str, FigureStats | None, FigureStats | None]]:
@@ -150,9 +195,10 @@ diagnostics évalués du {study.opens_at:%d/%m/%Y} au {study.period_end:%d/%m/%Y
 publié le {published.published_at:%d/%m/%Y}</p>
 <h2>Les participants face à toutes les organisations</h2>
 <div class="card">{legend}{quartile_chart(main)}
-<p class="meta">Chaque barre va du premier au troisième quartile ; le trait épais marque la médiane (scores sur 5).</p></div>
+<p class="meta">Chaque barre va du premier au troisième quartile ; le trait épais marque la médiane (scores sur 5).</p>
+{_fold(quartile_table(main))}</div>
 <h2>Répartition des participants par tranche de score</h2>
-<div class="card">{band_legend()}{band_chart(bands)}</div>
+<div class="card">{band_legend()}{band_chart(bands)}{_fold(band_table(bands))}</div>
 <h2>Groupements</h2>
 <div class="card">{_table(_rows(published.results, published.comparison, "groupement:", names))}</div>
 <h2>Indicateurs (niveaux de 0 à 5)</h2>

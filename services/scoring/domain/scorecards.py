@@ -40,6 +40,7 @@ class ScoredDiagnostic(Aggregate):
     percent_to_target: float = 0.0
     criteria_met: dict[str, tuple[str, ...]] = field(default_factory=dict)
     assurance: Assurance = "self_assessed"
+    organisation_name: str | None = None
 
     @classmethod
     def score(cls, event: DiagnosticSubmitted, model: MaturityModel, *, at: datetime) -> ScoredDiagnostic:
@@ -61,6 +62,7 @@ class ScoredDiagnostic(Aggregate):
             overall=None,
             criteria_met={code: tuple(met) for code, met in event.criteria_met.items()},
             assurance=event.assurance,
+            organisation_name=event.organisation_name,
         )
         card = score(model, scored.input())
         scored.overall = card.overall.score

@@ -8,6 +8,7 @@ from services.scoring.domain.peers import OVERALL, Comparison, PeerFigure, Peers
 from services.scoring.domain.scorecards import Progress, ScoredDiagnostic
 from shared.model.engine import ADVICE_LABELS, Action, Score, Scorecard
 from shared.model.schema import MaturityModel
+from shared.model.vocabulary import ORGANISATION_TYPE_LABELS, REGIONS, SIZE_BAND_LABELS
 
 ROADMAP_SIZE = 10
 
@@ -69,6 +70,19 @@ def present_peers(peers: Peers, model: MaturityModel) -> dict[str, Any]:
     }
 
 
+def profile_in_words(profile: dict[str, str], model: MaturityModel) -> dict[str, str]:
+    """Return the organisation's sector, size band, region and type as a reader says them."""
+    sectors = {s.code: s.name for s in model.sectors}
+    words = {
+        "sector": sectors.get(profile.get("sector", ""), ""),
+        "size_band": SIZE_BAND_LABELS.get(profile.get("size_band", ""), ""),
+        "region": REGIONS.get(profile.get("region", ""), ""),
+        "organisation_type": ORGANISATION_TYPE_LABELS.get(profile.get("organisation_type", ""), ""),
+    }
+    # An unknown code is shown as it is rather than hidden.
+    return {key: word or profile.get(key, "") for key, word in words.items() if word or profile.get(key)}
+
+
 def present(
     card: Scorecard,
     model: MaturityModel,
@@ -83,10 +97,12 @@ def present(
     return {
         "diagnostic_id": record.diagnostic_id,
         "organisation_id": record.organisation_id,
+        "organisation_name": record.organisation_name,
         "model_id": card.model_id,
         "model_version": card.model_version,
         "scope": card.scope,
         "profile": record.profile,
+        "profile_labels": profile_in_words(record.profile, model),
         "submitted_at": record.submitted_at,
         "assessed_at": record.assessed_at,
         "scored_at": record.scored_at,

@@ -6,11 +6,9 @@ import csv
 import io
 
 from fastapi import APIRouter, Response
-from fastapi.responses import HTMLResponse
 
 from services.scoring.domain.views import present, rounded
-from services.scoring.entrypoints.dependencies import Caller, Reader, UoW
-from services.scoring.entrypoints.report import render_report
+from services.scoring.entrypoints.dependencies import Caller, UoW
 from services.scoring.entrypoints.schemas import (
     HistoryPoint,
     HistoryView,
@@ -148,14 +146,3 @@ async def export_csv(diagnostic_id: str, caller: Caller, uow: UoW) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{diagnostic_id}-scorecard.csv"'},
     )
-
-
-@router.get(
-    "/diagnostics/{diagnostic_id}/report",
-    response_class=HTMLResponse,
-    responses=_PROBLEM,
-    operation_id="getReport",
-)
-async def report(diagnostic_id: str, caller: Reader, uow: UoW) -> HTMLResponse:
-    """Return a self-contained HTML report in French: scores, radar, advice, roadmap, progress, method."""
-    return HTMLResponse(render_report(_view(await cases.scorecard(caller, diagnostic_id, uow=uow))))

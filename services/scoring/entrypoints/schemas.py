@@ -90,10 +90,17 @@ class ScorecardView(BaseModel):
 
     diagnostic_id: str
     organisation_id: str
+    organisation_name: str | None = Field(
+        None, description="The organisation's name when the diagnostic was submitted (None if not known)."
+    )
     model_id: str
     model_version: str
     scope: str
     profile: dict[str, str]
+    profile_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="The profile in words (French): sector, size band, region, organisation type.",
+    )
     submitted_at: datetime
     scored_at: datetime
     assessed_at: datetime

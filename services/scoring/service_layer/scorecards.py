@@ -26,7 +26,8 @@ class ScoredView:
 
 
 def _may_read(principal: Principal, diagnostic_id: str) -> None:
-    if principal.is_respondent:
+    # A respondent, or a report link, reads its own diagnostic's scorecard and no other.
+    if principal.is_respondent or principal.is_report_link:
         if principal.diagnostic_id != diagnostic_id:
             raise NotFound(f"No scorecard for diagnostic {diagnostic_id!r}.")
         return

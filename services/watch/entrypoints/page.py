@@ -45,16 +45,21 @@ async def veille(organisation_id: str, caller: Reader, uow: UoW) -> HTMLResponse
             if a.status in ("open", "acknowledged")
         ]
         entries = [(a, await uow.notices.get(a.notice_id), await uow.alerts.impact(a.id)) for a in alerts]
+    return HTMLResponse(render_veille(organisation.name or organisation_id, entries))
+
+
+def render_veille(name: str, entries: list[tuple[Alert, Notice | None, dict[str, Any] | None]]) -> str:
+    """Render the Veille page of an organisation from its open alerts, their notices and impacts."""
     sections = "".join(_article(a, n, i) for a, n, i in entries if n is not None)
     body = (
         sections
         or "<p>Aucune alerte ouverte : vos diagnostics ne sont touchés par aucun changement publié.</p>"
     )
-    name = escape(organisation.name or organisation_id)
-    return HTMLResponse(
-        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Veille — {name}</title>'
+    title = escape(name)
+    return (
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Veille — {title}</title>'
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>'
-        f"<body><main><h1>Veille — {name}</h1>"
+        f"<body><main><h1>Veille — {title}</h1>"
         f"<p>{len(entries)} alerte(s) ouverte(s) sur les évolutions du modèle, de la réglementation, "
         "des technologies et des usages qui touchent votre dernier diagnostic.</p>"
         f"{body}</main></body></html>"

@@ -100,7 +100,7 @@ class Divergence(BaseModel):
 
 
 class DiagnosticSubmitted(Event):
-    """Emitted when a diagnostic is submitted: what scoring needs, no comment, evidence or name."""
+    """Emitted when a diagnostic is submitted: what scoring needs, no comment, evidence or respondent."""
 
     model_config = with_example(SUBMITTED_EXAMPLE)
     event_type = "dimm.assessment.diagnostic.submitted.v1"
@@ -124,6 +124,8 @@ class DiagnosticSubmitted(Event):
     criteria, or the validator's when a validated level was set (a compatible addition)."""
     assurance: Assurance = "self_assessed"
     """`expert_validated` when every settled indicator has a validated level (a compatible addition)."""
+    organisation_name: str | None = None
+    """The organisation's name when the diagnostic was submitted, for its report (a compatible addition)."""
 
 
 class DiagnosticWithdrawn(Event):

@@ -19,10 +19,11 @@ from services.assessment.service_layer import (
     organisations,
     probes,
     reconcile,
+    report_links,
     scored,
 )
 from services.assessment.service_layer.catalogue import ModelCache
-from shared.auth import SCOPES, Principal, TokenIssuer, TokenVerifier
+from shared.auth import REPORT_SCOPE, SCOPES, Principal, TokenIssuer, TokenVerifier
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.events.contracts.assessment import (
     AccountOpened,
@@ -307,6 +308,73 @@ class TestDiagnostics:
                 await diagnostics.open_diagnostic(
                     _owner(), org, model_id="dimm", version=version, scope=scope, uow=uow, models=models
                 )
+
+
+class TestReportLinks:
+    async def _submitted(self, uow: MemoryAssessmentUnitOfWork, models: ModelCache) -> str:
+        diagnostic_id, respondent = await _draft(uow, models)
+        await _answer_all(uow, models, diagnostic_id, respondent)
+        await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
+        return diagnostic_id
+
+    async def test_the_submitted_event_names_the_organisation_for_its_report(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        await self._submitted(uow, models)
+        event = uow.published[-1]
+        assert isinstance(event, DiagnosticSubmitted)
+        assert event.organisation_name == ORGANISATION["name"]
+
+    async def test_a_link_carries_the_report_scope_alone_bound_to_its_diagnostic(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        diagnostic_id = await self._submitted(uow, models)
+        owner = Principal("acc_1", frozenset(SCOPES), "premium", "tok", client_id="dimm_ck_1")
+        link = await report_links.issue(
+            owner, diagnostic_id, uow=uow, issuer=ISSUER, ttl=timedelta(minutes=30)
+        )
+        principal = TokenVerifier([ISSUER.public_key], issuer="dimm").verify(link.token)
+        assert principal.scopes == {REPORT_SCOPE}
+        assert (principal.diagnostic_id, principal.client_id, principal.plan) == (
+            diagnostic_id,
+            "dimm_ck_1",
+            "premium",
+        )
+        assert link.path == f"/scoring/v1/diagnostics/{diagnostic_id}/report?access_token={link.token}"
+        assert timedelta(minutes=29) < link.expires_at - utc_now() <= timedelta(minutes=30)
+
+    async def test_a_draft_has_no_report_yet(
+        self, uow: MemoryAssessmentUnitOfWork, models: ModelCache
+    ) -> None:
+        diagnostic_id, _ = await _draft(uow, models)
+        with pytest.raises(Conflict, match="draft"):
+            await report_links.issue(_owner(), diagnostic_id, uow=uow, issuer=ISSUER, ttl=timedelta(hours=1))
+
+    @pytest.mark.parametrize(
+        ("caller", "refusal"),
+        [
+            (Principal("acc_2", frozenset(SCOPES), "free", "t"), NotFound),
+            (Principal("acc_1", frozenset({"organisations:read"}), "free", "t"), Forbidden),
+            (Principal("acc_1", frozenset({REPORT_SCOPE}), "free", "t", diagnostic_id="dg"), Forbidden),
+            (
+                Principal(
+                    "acc_1", frozenset({"respondent"}), "free", "t", diagnostic_id="dg", respondent_id="r"
+                ),
+                Forbidden,
+            ),
+        ],
+        ids=["another-account", "no-diagnostics-read", "a-report-link", "a-respondent"],
+    )
+    async def test_who_may_not_ask_for_a_link(
+        self,
+        uow: MemoryAssessmentUnitOfWork,
+        models: ModelCache,
+        caller: Principal,
+        refusal: type[Exception],
+    ) -> None:
+        diagnostic_id = await self._submitted(uow, models)
+        with pytest.raises(refusal):
+            await report_links.issue(caller, diagnostic_id, uow=uow, issuer=ISSUER, ttl=timedelta(hours=1))
 
 
 class TestScoredReports:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.assessment.domain.accounts import granted_scopes, hash_secret, new_credentials
-from shared.auth import Principal, TokenIssuer, TokenVerifier, generate_key_pair, load_private_key
+from shared.auth import (
+    REPORT_SCOPE,
+    SCOPES,
+    Access,
+    ExpiredToken,
+    Principal,
+    TokenIssuer,
+    TokenVerifier,
+    generate_key_pair,
+    load_private_key,
+)
 from shared.errors import Forbidden, Unauthorized
 
 PRIVATE, _ = generate_key_pair()
@@ -42,7 +53,7 @@ class TestTokens:
     def test_an_expired_token_is_refused(self) -> None:
         issuer = _issuer()
         token = issuer.issue(_principal(), ttl=timedelta(seconds=-1))
-        with pytest.raises(Unauthorized, match="expired"):
+        with pytest.raises(ExpiredToken, match="expired"):
             TokenVerifier([issuer.public_key], issuer="dimm").verify(token)
 
     def test_another_key_is_refused(self) -> None:
@@ -82,3 +93,59 @@ class TestCredentials:
         assert granted_scopes(None, allowed) == allowed
         assert granted_scopes("organisations:read", allowed) == ("organisations:read",)
         assert granted_scopes("keys:manage", allowed) is None
+
+
+class _NothingRevoked:
+    async def is_revoked(self, client_id: str) -> bool:
+        return False
+
+    async def is_respondent_revoked(self, principal: Principal) -> bool:
+        return False
+
+
+def _link(**extra: Any) -> Principal:
+    body: dict[str, Any] = {"diagnostic_id": "dg_1", "client_id": "dimm_ck_1", **extra}
+    return Principal("acc_1", frozenset({REPORT_SCOPE}), "free", "jti-2", **body)
+
+
+class TestReportLinks:
+    def _access(self, issuer: TokenIssuer) -> Access:
+        return Access(TokenVerifier([issuer.public_key], issuer="dimm"), _NothingRevoked())
+
+    @pytest.mark.asyncio
+    async def test_a_link_opens_the_report_of_its_diagnostic(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_link(), ttl=timedelta(minutes=5))
+        principal = await self._access(issuer).authenticate(token, report_of="dg_1")
+        assert principal.is_report_link
+        assert principal == _link()
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("report_of", [None, "dg_2"], ids=["any-other-route", "another-report"])
+    async def test_a_link_is_refused_anywhere_else(self, report_of: str | None) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_link(), ttl=timedelta(minutes=5))
+        with pytest.raises(Forbidden, match="report link"):
+            await self._access(issuer).authenticate(token, report_of=report_of)
+
+    @pytest.mark.asyncio
+    async def test_an_account_token_still_opens_a_report(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(_principal(), ttl=timedelta(minutes=5))
+        assert not (await self._access(issuer).authenticate(token, report_of="dg_1")).is_report_link
+
+    @pytest.mark.parametrize(
+        "forged",
+        [
+            Principal("acc_1", frozenset({REPORT_SCOPE, *SCOPES}), "free", "j", diagnostic_id="dg_1"),
+            Principal("acc_1", frozenset({REPORT_SCOPE}), "free", "j"),
+            _link(respondent_id="rsp_1"),
+        ],
+        ids=["with-other-scopes", "without-a-diagnostic", "as-a-respondent"],
+    )
+    def test_a_report_scope_in_any_other_shape_is_not_valid(self, forged: Principal) -> None:
+        issuer = _issuer()
+        with pytest.raises(Unauthorized, match="not valid"):
+            TokenVerifier([issuer.public_key], issuer="dimm").verify(
+                issuer.issue(forged, ttl=timedelta(minutes=5))
+            )

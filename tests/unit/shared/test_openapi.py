@@ -22,6 +22,10 @@ NOT_PROBLEMS = {
     ("post", "/assessment/v1/oauth/token", "401"),
     ("post", "/assessment/v1/oauth/token", "429"),
 } | {("get", f"/{name}/readyz", "503") for name in SERVICES}
+# A report link opened in a browser: refusals are a French page for people (JSON for programs).
+NOT_PROBLEMS |= {
+    ("get", f"/scoring/v1/diagnostics/{{diagnostic_id}}/{page}", "401") for page in ("report", "report.pdf")
+}
 HTML_PAGES = {"getReport", "getStudyResultsPage", "getWatchPage"}
 CSV_EXPORTS = {"exportDiagnosticCsv", "exportScorecardCsv", "exportStudyResultsCsv"}
 
