@@ -9,6 +9,7 @@ import pytest
 
 from services.assessment.domain.accounts import granted_scopes, hash_secret, new_credentials
 from shared.auth import (
+    PARTNER_SCOPES,
     REPORT_SCOPE,
     SCOPES,
     Access,
@@ -149,3 +150,31 @@ class TestReportLinks:
             TokenVerifier([issuer.public_key], issuer="dimm").verify(
                 issuer.issue(forged, ttl=timedelta(minutes=5))
             )
+
+
+class TestPartnerTokens:
+    def _access(self, issuer: TokenIssuer) -> Access:
+        return Access(TokenVerifier([issuer.public_key], issuer="dimm"), _NothingRevoked())
+
+    def _partner(self) -> Principal:
+        return Principal(
+            "ptn_1", frozenset(PARTNER_SCOPES), "partner", "jti-3", client_id="dimm_ck_2", partner_id="ptn_1"
+        )
+
+    @pytest.mark.asyncio
+    async def test_a_partner_token_opens_the_partner_routes_only(self) -> None:
+        issuer = _issuer()
+        token = issuer.issue(self._partner(), ttl=timedelta(minutes=5))
+        assert (await self._access(issuer).authenticate(token, partner_route=True)) == self._partner()
+        with pytest.raises(Forbidden, match="partner routes only"):
+            await self._access(issuer).authenticate(token)
+        with pytest.raises(Forbidden):
+            await self._access(issuer).authenticate(token, report_of="dg_1")
+
+    @pytest.mark.asyncio
+    async def test_no_other_token_opens_the_partner_routes(self) -> None:
+        issuer = _issuer()
+        for principal in (_principal(), _link()):
+            token = issuer.issue(principal, ttl=timedelta(minutes=5))
+            with pytest.raises(Forbidden):
+                await self._access(issuer).authenticate(token, partner_route=True)
