@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -52,19 +53,25 @@ def _tampered() -> str:
 class TestRefusalsInABrowser:
     @pytest.mark.parametrize(
         ("query", "status", "title"),
+        # Tokens made when the test runs, not when it is collected: a suite run may last longer
+        # than a link lives.
         [
-            ({"access_token": _token(ttl=timedelta(seconds=-5))}, 401, "Ce lien vers le rapport a expiré"),
-            ({"access_token": "not-a-token"}, 401, "Ce lien vers le rapport n'est pas valide"),
-            ({}, 401, "Ce lien vers le rapport n'est pas valide"),
-            ({"access_token": _token(diagnostic_id="dg_2")}, 403, "Ce lien n'ouvre pas ce rapport"),
+            (
+                lambda: {"access_token": _token(ttl=timedelta(seconds=-5))},
+                401,
+                "Ce lien vers le rapport a expiré",
+            ),
+            (lambda: {"access_token": "not-a-token"}, 401, "Ce lien vers le rapport n'est pas valide"),
+            (dict, 401, "Ce lien vers le rapport n'est pas valide"),
+            (lambda: {"access_token": _token(diagnostic_id="dg_2")}, 403, "Ce lien n'ouvre pas ce rapport"),
         ],
         ids=["expired", "invalid", "missing", "another-report"],
     )
     @pytest.mark.parametrize("path", [REPORT, f"{REPORT}.pdf"], ids=["html", "pdf"])
     def test_a_french_page_says_why_and_how_to_get_a_fresh_link(
-        self, client: TestClient, path: str, query: dict[str, str], status: int, title: str
+        self, client: TestClient, path: str, query: Callable[[], dict[str, str]], status: int, title: str
     ) -> None:
-        response = client.get(path, params=query, headers=BROWSER)
+        response = client.get(path, params=query(), headers=BROWSER)
         assert response.status_code == status
         assert response.headers["content-type"].startswith("text/html")
         page = response.text
