@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.assessment.bootstrap import bootstrap, on_start
 from services.assessment.entrypoints import (
     accounts,
+    answers,
     catalogue,
     diagnostics,
     http,
@@ -54,6 +55,7 @@ def create_app(settings: AssessmentSettings) -> FastAPI:
             organisations.router,
             partners.router,
             diagnostics.router,
+            answers.router,
             report_links.router,
             catalogue.router,
             http.router,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.assessment.bootstrap import Dependencies
+from services.assessment.service_layer.answers import QuestionnaireCache
 from services.assessment.service_layer.catalogue import ModelCache
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from shared.http import Caller as Caller
@@ -36,3 +37,11 @@ def get_models(deps: Deps) -> ModelCache:
 
 
 Models = Annotated[ModelCache, Depends(get_models)]
+
+
+def get_questionnaires(deps: Deps) -> QuestionnaireCache:
+    """Return the process-wide cache of diagnostics' questionnaires."""
+    return deps.questionnaires
+
+
+Questionnaires = Annotated[QuestionnaireCache, Depends(get_questionnaires)]

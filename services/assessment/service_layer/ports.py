@@ -125,8 +125,20 @@ class SubmissionResender(Protocol):
 class AnswerRepository(Protocol):
     """Respondents' answers, one per respondent and indicator."""
 
-    async def put(self, answer: StoredAnswer) -> None:
-        """Store an answer, replacing the respondent's previous one on that indicator."""
+    async def record(
+        self,
+        diagnostic_id: str,
+        *,
+        account_id: str,
+        respondent_id: str,
+        answers: Sequence[StoredAnswer],
+        at: datetime,
+    ) -> bool:
+        """Store a respondent's answers (replacing theirs on those indicators) in one conditional write.
+
+        Only while the diagnostic is a draft of that account and the respondent is active; False, with
+        nothing stored, otherwise.
+        """
 
     async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
         """Return every answer of a diagnostic, by indicator then respondent."""
