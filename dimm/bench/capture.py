@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,25 +135,41 @@ async def _put(
     return await http.put(url, json=body, headers=auth)
 
 
+Browser = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
 async def _respond(
-    http: httpx.AsyncClient, diag: str, resp: str, codes: list[str], auth: dict[str, str], tally: Tally
+    browser: Browser, diag: str, resp: str, codes: list[str], auth: dict[str, str], tally: Tally
 ) -> None:
-    for code in codes:
-        started = time.perf_counter()
-        url = f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}"
-        response = await _put(http, url, {"level": random.randint(0, 5), "comment": "bench"}, auth, tally)
-        tally.latencies.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
+    async with browser() as http:
+        for code in codes:
+            started = time.perf_counter()
+            url = f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}"
+            body = {"level": random.randint(0, 5), "comment": "bench"}
+            response = await _put(http, url, body, auth, tally)
+            tally.latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
 
 
-async def measure(http: httpx.AsyncClient, operator: str, respondents: int) -> CaptureFigures:
-    """Answer `respondents` full diagnostics at once, then submit them all at once."""
+def browsers(url: str) -> Browser:
+    """Give each respondent a client of their own, one connection, as their browser would be."""
+    return lambda: httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=1))
+
+
+async def measure(
+    http: httpx.AsyncClient, operator: str, respondents: int, *, browser: Browser | None = None
+) -> CaptureFigures:
+    """Answer `respondents` full diagnostics at once, then submit them all at once.
+
+    Each respondent answers through a `browser` of their own (by default, `http` shared).
+    """
     owner = await _account_token(http, operator)
     prepared = await _prepare(http, owner, respondents)
     tally = Tally(latencies=[])
+    shared = browser or (lambda: contextlib.nullcontext(http))
     started = time.perf_counter()
-    await asyncio.gather(*(_respond(http, d, r, c, a, tally) for d, r, c, a in prepared))
+    await asyncio.gather(*(_respond(shared, d, r, c, a, tally) for d, r, c, a in prepared))
     answering = time.perf_counter() - started
     started = time.perf_counter()
     results = await asyncio.gather(
@@ -189,10 +206,16 @@ def _print_level(f: CaptureFigures, raw: Rate, echo: Callable[[str], None]) -> N
 
 
 async def measure_level(
-    http: httpx.AsyncClient, target: BenchTarget, operator: str, respondents: int, echo: Callable[[str], None]
+    http: httpx.AsyncClient,
+    target: BenchTarget,
+    operator: str,
+    respondents: int,
+    echo: Callable[[str], None],
+    *,
+    browser: Browser | None = None,
 ) -> float:
     """Measure answers, then the database alone, at one concurrency; print both; return answers/s."""
-    figures = await measure(http, operator, respondents)
+    figures = await measure(http, operator, respondents, browser=browser)
     raw = await conditional_writes(
         target, clients=respondents, writes_per_client=figures.answers // respondents
     )
@@ -207,7 +230,7 @@ async def _run_all(
     for n in levels:
         limits = httpx.Limits(max_connections=n + 5)
         async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-            rates[n] = await measure_level(http, target, operator, n, echo)
+            rates[n] = await measure_level(http, target, operator, n, echo, browser=browsers(url))
     if len(rates) > 1:
         low, high = sorted(rates)[-2:]
         echo(

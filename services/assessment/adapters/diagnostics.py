@@ -152,6 +152,13 @@ class MongoDiagnosticRepository:
         )
         return _diagnostic_from_document(doc) if doc else None
 
+    async def respondents(self, account_id: str, diagnostic_id: str) -> tuple[Respondent, ...] | None:
+        """Return the respondents of one of the account's diagnostics (None: no such diagnostic)."""
+        doc = await self._collection.find_one(
+            {"_id": diagnostic_id, "account_id": account_id}, {"respondents": 1}, session=self._source.session
+        )
+        return tuple(Respondent(**r) for r in doc.get("respondents", [])) if doc else None
+
     async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""
         cursor = self._collection.find(

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from services.assessment.domain.accounts import Account, ApiKey
 from services.assessment.domain.answers import StoredAnswer
 from services.assessment.domain.catalogue import Publication, PublishedVersion
-from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent
 from services.assessment.domain.organisations import Organisation
 from services.assessment.domain.partners import Grant, Partner
 from services.assessment.domain.probes import Probe, ProbeAnswer
@@ -172,6 +172,11 @@ class MemoryDiagnosticRepository:
         """Return one of the account's diagnostics."""
         found = self.items.get(diagnostic_id)
         return _copy(found) if found and found.account_id == account_id else None
+
+    async def respondents(self, account_id: str, diagnostic_id: str) -> tuple[Respondent, ...] | None:
+        """Return the respondents of one of the account's diagnostics (None: no such diagnostic)."""
+        found = self.items.get(diagnostic_id)
+        return found.respondents if found and found.account_id == account_id else None
 
     async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""

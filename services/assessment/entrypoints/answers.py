@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.assessment.entrypoints.answer_schemas import AnswersBody, AnswersSaved
-from services.assessment.entrypoints.dependencies import Caller, Models, Questionnaires, UoW
+from services.assessment.entrypoints.dependencies import AnsweringCaller, Caller, Models, Questionnaires, UoW
 from services.assessment.entrypoints.diagnostic_schemas import AnswerBody, AnswerList, AnswerView
 from services.assessment.service_layer import answers as cases
 from services.assessment.service_layer.diagnostics import answers_seen_by
@@ -27,7 +27,7 @@ async def put_answer(
     respondent_id: str,
     code: str,
     body: AnswerBody,
-    caller: Caller,
+    caller: AnsweringCaller,
     uow: UoW,
     models: Models,
     questionnaires: Questionnaires,
@@ -55,7 +55,7 @@ async def put_answer(
 async def patch_answers(
     diagnostic_id: str,
     body: AnswersBody,
-    caller: Caller,
+    caller: AnsweringCaller,
     uow: UoW,
     models: Models,
     questionnaires: Questionnaires,

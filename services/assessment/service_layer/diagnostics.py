@@ -159,9 +159,11 @@ async def respondent_is_revoked(principal: Principal, *, uow: AssessmentUnitOfWo
     """Tell whether the respondent behind a respondent token was revoked from its diagnostic."""
     if principal.respondent_id is None or principal.diagnostic_id is None:
         return False
-    diagnostic = await uow.diagnostics.get(principal.account_id, principal.diagnostic_id)
+    respondents = await uow.diagnostics.respondents(principal.account_id, principal.diagnostic_id)
     # A diagnostic gone (erased) answers 404 where it is read; only a revocation is a 401.
-    return diagnostic is not None and diagnostic.respondent(principal.respondent_id) is None
+    return respondents is not None and not any(
+        r.respondent_id == principal.respondent_id and r.revoked_at is None for r in respondents
+    )
 
 
 async def _indicator(
