@@ -230,13 +230,20 @@ class Access:
     revocations: KeyRevocations
 
     async def authenticate(
-        self, token: str, *, report_of: str | None = None, partner_route: bool = False
+        self,
+        token: str,
+        *,
+        report_of: str | None = None,
+        partner_route: bool = False,
+        respondent_checked_by_route: bool = False,
     ) -> Principal:
         """Return the token's principal, or raise Unauthorized saying why.
 
         A report link's token is refused (403) everywhere but on the report of its own diagnostic,
         which only the report's routes name in `report_of`. A partner's token is refused everywhere
-        but on the partner routes (`partner_route`), where every other token is refused.
+        but on the partner routes (`partner_route`), where every other token is refused. A route
+        whose own write refuses a revoked respondent (an answer's conditional write) says so with
+        `respondent_checked_by_route`: their revocation is then not read here too.
         """
         principal = self.verifier.verify(token)
         if principal.is_report_link and principal.diagnostic_id != report_of:
@@ -247,6 +254,10 @@ class Access:
             raise Forbidden("Only a partner's token is accepted on the partner routes.")
         if principal.client_id is not None and await self.revocations.is_revoked(principal.client_id):
             raise Unauthorized("The API key behind this token has been revoked.")
-        if principal.respondent_id is not None and await self.revocations.is_respondent_revoked(principal):
+        if (
+            principal.respondent_id is not None
+            and not respondent_checked_by_route
+            and await self.revocations.is_respondent_revoked(principal)
+        ):
             raise Unauthorized("This respondent's access has been revoked.")
         return principal

@@ -13,9 +13,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, SecretStr
 from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import SCOPES, Access, Principal
 from shared.body_limit import BodyLimitMiddleware
@@ -45,12 +46,20 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 async def _authenticate(
-    request: Request, credentials: HTTPAuthorizationCredentials | None, *, partner_route: bool = False
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    *,
+    partner_route: bool = False,
+    respondent_checked_by_route: bool = False,
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("A bearer token is required.")
     access: Access = request.app.state.access
-    return await access.authenticate(credentials.credentials, partner_route=partner_route)
+    return await access.authenticate(
+        credentials.credentials,
+        partner_route=partner_route,
+        respondent_checked_by_route=respondent_checked_by_route,
+    )
 
 
 async def get_caller(request: Request, credentials: Credentials) -> Principal:
@@ -59,6 +68,18 @@ async def get_caller(request: Request, credentials: Credentials) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(get_caller)]
+
+
+async def get_answering_caller(request: Request, credentials: Credentials) -> Principal:
+    """Authenticate like `Caller`, for routes whose own conditional write refuses a revoked respondent.
+
+    An answer is stored by one write that checks the respondent is still active (and says 401 when
+    a revoked respondent's token sent it): reading the revocation here too would double its cost.
+    """
+    return await _authenticate(request, credentials, respondent_checked_by_route=True)
+
+
+AnsweringCaller = Annotated[Principal, Depends(get_answering_caller)]
 
 
 async def get_partner(request: Request, credentials: Credentials) -> Principal:
@@ -120,20 +141,34 @@ class Readiness(BaseModel):
     checks: dict[str, bool]
 
 
-class CorrelationMiddleware(BaseHTTPMiddleware):
-    """Take the caller's correlation id (or make one) and return it on the response."""
+class CorrelationMiddleware:
+    """Take the caller's correlation id (or make one) and return it on the response.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        given = request.headers.get(CORRELATION_HEADER, "")
+    Plain ASGI: Starlette's BaseHTTPMiddleware runs the app in a task group of its own per
+    request, which costs more than everything this does.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER, "")
         valid = given and len(given) <= _MAX_CORRELATION_LENGTH and given.isprintable()
         correlation_id = given if valid else new_correlation_id()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = correlation_id
+            await send(message)
+
         token = set_correlation_id(correlation_id)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
             reset_correlation_id(token)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
 
 
 def metrics_endpoint(
@@ -264,7 +299,15 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
     _declare_oauth2(app)
-    complete_openapi(app, answers={get_caller: (401,), get_reader: (401,), require_operator: (401, 403, 429)})
+    complete_openapi(
+        app,
+        answers={
+            get_caller: (401,),
+            get_answering_caller: (401,),
+            get_reader: (401,),
+            require_operator: (401, 403, 429),
+        },
+    )
     app.state.runtime = runtime
     app.state.access = access
     app.state.operator_token = operator_token

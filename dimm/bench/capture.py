@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from dimm.bench.bus import percentile
+from dimm.bench.limits import Rate, conditional_writes, verdict
 from dimm.bench.stack import BenchTarget, bench_target
 from dimm.demo import account_token, check
 from dimm.embedded import free_port, start_service, wait_ready
 from shared.auth import generate_key_pair
 
 V1 = "/assessment/v1"
+#: The share of the database's own rate the answers should reach at the same concurrency.
+RATIO_GOAL = 0.5
 ORGANISATION = {
     "sector": "commerce",
     "headcount": 120,
@@ -131,33 +135,47 @@ async def _put(
     return await http.put(url, json=body, headers=auth)
 
 
+Browser = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
 async def _respond(
-    http: httpx.AsyncClient, diag: str, resp: str, codes: list[str], auth: dict[str, str], tally: Tally
+    browser: Browser, diag: str, resp: str, codes: list[str], auth: dict[str, str], tally: Tally
 ) -> None:
-    for code in codes:
-        started = time.perf_counter()
-        url = f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}"
-        response = await _put(http, url, {"level": random.randint(0, 5), "comment": "bench"}, auth, tally)
-        tally.latencies.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
+    async with browser() as http:
+        for code in codes:
+            started = time.perf_counter()
+            url = f"{V1}/diagnostics/{diag}/respondents/{resp}/answers/{code}"
+            body = {"level": random.randint(0, 5), "comment": "bench"}
+            response = await _put(http, url, body, auth, tally)
+            tally.latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"answer refused: {response.status_code} {response.text[:200]}")
 
 
-async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
-    """Answer `respondents` full diagnostics at once, then submit them all at once."""
-    limits = httpx.Limits(max_connections=respondents + 5)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-        owner = await _account_token(http, operator)
-        prepared = await _prepare(http, owner, respondents)
-        tally = Tally(latencies=[])
-        started = time.perf_counter()
-        await asyncio.gather(*(_respond(http, d, r, c, a, tally) for d, r, c, a in prepared))
-        answering = time.perf_counter() - started
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(http.post(f"{V1}/diagnostics/{d}/submit", headers=owner) for d, *_ in prepared)
-        )
-        submitting = time.perf_counter() - started
+def browsers(url: str) -> Browser:
+    """Give each respondent a client of their own, one connection, as their browser would be."""
+    return lambda: httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=1))
+
+
+async def measure(
+    http: httpx.AsyncClient, operator: str, respondents: int, *, browser: Browser | None = None
+) -> CaptureFigures:
+    """Answer `respondents` full diagnostics at once, then submit them all at once.
+
+    Each respondent answers through a `browser` of their own (by default, `http` shared).
+    """
+    owner = await _account_token(http, operator)
+    prepared = await _prepare(http, owner, respondents)
+    tally = Tally(latencies=[])
+    shared = browser or (lambda: contextlib.nullcontext(http))
+    started = time.perf_counter()
+    await asyncio.gather(*(_respond(shared, d, r, c, a, tally) for d, r, c, a in prepared))
+    answering = time.perf_counter() - started
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(http.post(f"{V1}/diagnostics/{d}/submit", headers=owner) for d, *_ in prepared)
+    )
+    submitting = time.perf_counter() - started
     if any(r.status_code != 200 for r in results):
         raise RuntimeError("a submission was refused")
     values = [v * 1000 for v in tally.latencies]
@@ -172,13 +190,52 @@ async def measure(url: str, operator: str, respondents: int) -> CaptureFigures:
     )
 
 
-async def _run_all(url: str, operator: str, levels: list[int], echo: Callable[[str], None]) -> None:
+def _print_level(f: CaptureFigures, raw: Rate, echo: Callable[[str], None]) -> None:
+    echo(
+        f"  {f.respondents:>4} respondents  {f.answers:>6} answers  {f.answers_per_second:8.1f} answers/s"
+        f"  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  {f.submissions_per_second:7.1f} submissions/s"
+        f"  ({f.retried} answers sent again after a dropped connection)"
+    )
+    echo(
+        f"  {'':>4} database alone {raw.operations:>6} writes   {raw.per_second:8.1f} writes/s "
+        f"  p50 {raw.p50_ms or 0:7.1f} ms  p99 {raw.p99_ms or 0:7.1f} ms  one conditional update per answer"
+    )
+    ratio = raw.ratio(f.answers_per_second)
+    goal = f"goal ≥ {RATIO_GOAL:.2f}: {verdict(ratio >= RATIO_GOAL)}"
+    echo(f"  {'':>4} ratio answers/database {ratio:.2f}  ({goal})")
+
+
+async def measure_level(
+    http: httpx.AsyncClient,
+    target: BenchTarget,
+    operator: str,
+    respondents: int,
+    echo: Callable[[str], None],
+    *,
+    browser: Browser | None = None,
+) -> float:
+    """Measure answers, then the database alone, at one concurrency; print both; return answers/s."""
+    figures = await measure(http, operator, respondents, browser=browser)
+    raw = await conditional_writes(
+        target, clients=respondents, writes_per_client=figures.answers // respondents
+    )
+    _print_level(figures, raw, echo)
+    return figures.answers_per_second
+
+
+async def _run_all(
+    url: str, target: BenchTarget, operator: str, levels: list[int], echo: Callable[[str], None]
+) -> None:
+    rates: dict[int, float] = {}
     for n in levels:
-        f = await measure(url, operator, n)
+        limits = httpx.Limits(max_connections=n + 5)
+        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+            rates[n] = await measure_level(http, target, operator, n, echo, browser=browsers(url))
+    if len(rates) > 1:
+        low, high = sorted(rates)[-2:]
         echo(
-            f"  {f.respondents:>4} respondents  {f.answers:>6} answers  {f.answers_per_second:8.1f} answers/s"
-            f"  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  {f.submissions_per_second:7.1f} submissions/s"
-            f"  ({f.retried} answers sent again after a dropped connection)"
+            f"  answers/s at {high} respondents ≥ at {low}: {rates[high]:.1f} vs {rates[low]:.1f}"
+            f" ({verdict(rates[high] >= rates[low])})"
         )
 
 
@@ -189,4 +246,4 @@ def run_capture_bench(*, levels: list[int], echo: Callable[[str], None]) -> None
             f"dimm bench capture: full DIMM diagnostics (PME, entreprise) answered over HTTP, one assessment "
             f"process, on {target.description}"
         )
-        asyncio.run(_run_all(url, operator, levels, echo))
+        asyncio.run(_run_all(url, target, operator, levels, echo))

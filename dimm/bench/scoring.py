@@ -16,21 +16,30 @@ import numpy as np
 from aiokafka import AIOKafkaConsumer
 
 from dimm.bench.bus import measure_broker, percentile
+from dimm.bench.limits import Rate, Writes, batched_writes, verdict
 from dimm.bench.stack import BenchTarget, bench_target
+from services.scoring.adapters.scorecards import scorecard_document
+from services.scoring.adapters.unit_of_work import ensure_indexes as ensure_scoring_indexes
 from services.scoring.app import create_app
+from services.scoring.domain.scorecards import ScoredDiagnostic
 from services.scoring.settings import ScoringSettings
 from shared.events.contracts.assessment import DiagnosticSubmitted, OrganisationProfile
 from shared.events.contracts.catalogue import ModelPublished
 from shared.events.envelope import Event, encode, new_envelope
 from shared.logging import configure_logging
+from shared.messaging.consumer import PROCESSED_COLLECTION, PROCESSED_KEY_TTL_SECONDS
 from shared.messaging.kafka import KafkaSender
+from shared.messaging.outbox import OUTBOX_COLLECTION, ensure_outbox_indexes, outbox_document
 from shared.messaging.topics import events_topic
 from shared.model.batch import UNSCORED
 from shared.model.editions import shipped_edition
 from shared.model.engine import DiagnosticInput, compile_model, score
 from shared.model.schema import MAX_LEVEL, MaturityModel
+from shared.mongo import Database, ensure_index
 
 ENGINE_GOAL = 20_000
+#: The share of the database's own rate submitted → scored should reach.
+RATIO_GOAL = 0.5
 BATCH_GOAL = 1_000_000
 PROFILE = OrganisationProfile(
     sector="banque", size_band="GE", region="ile-de-france", organisation_type="entreprise"
@@ -146,16 +155,49 @@ async def _await_scored(target: BenchTarget, wanted: set[str], sent_at: dict[str
         await reader.stop()
 
 
-async def measure_pipeline(target: BenchTarget, events: int) -> tuple[float, float, float]:
-    """Submitted events → the scoring service → scored events; return rate, p50 and p99 (ms)."""
-    model, rng = shipped_edition("2.0.0"), random.Random(11)
-    settings = ScoringSettings(
+def _settings(target: BenchTarget) -> ScoringSettings:
+    return ScoringSettings(
         environment="test",
         kafka_bootstrap_servers=target.kafka_bootstrap_servers,
         mongodb_url=target.mongodb_url,
         mongodb_database=f"bench_scoring_{uuid.uuid4().hex[:8]}",
     )
-    app = create_app(settings)
+
+
+def _stored_rows(model: MaturityModel, submitted: DiagnosticSubmitted, *, at: datetime) -> Writes:
+    """Return what scoring one submission writes: its scorecard, its processed key, its outbox row."""
+    scored = ScoredDiagnostic.score(submitted, model, at=at)
+    [announced] = scored.pull_events()
+    envelope = new_envelope(announced.event, source="/dimm/scoring", subject=announced.subject)
+    key = {"_id": f"/dimm/assessment#{uuid.uuid4()}", "type": submitted.event_type, "processed_at": at}
+    return {
+        "scorecards": [scorecard_document(scored)],
+        PROCESSED_COLLECTION: [key],
+        OUTBOX_COLLECTION: [outbox_document(envelope, events_topic("scoring"))],
+    }
+
+
+async def _scoring_indexes(db: Database) -> None:
+    await ensure_scoring_indexes(db)
+    await ensure_index(db[PROCESSED_COLLECTION], "processed_at", expireAfterSeconds=PROCESSED_KEY_TTL_SECONDS)
+    await ensure_outbox_indexes(db[OUTBOX_COLLECTION], retention_seconds=3600)
+
+
+async def measure_database(target: BenchTarget, events: int, *, batch: int) -> Rate:
+    """Write what scoring `events` submissions stores, `batch` per transaction, directly: the limit."""
+    model, rng, now = shipped_edition("2.0.0"), random.Random(13), datetime.now(UTC)
+    rows = [_stored_rows(model, _submitted(model, rng), at=now) for _ in range(events)]
+    batches = [
+        {name: [doc for row in rows[start : start + batch] for doc in row[name]] for name in rows[0]}
+        for start in range(0, events, batch)
+    ]
+    return await batched_writes(target, batches, indexes=_scoring_indexes)
+
+
+async def measure_pipeline(target: BenchTarget, events: int) -> tuple[float, float, float]:
+    """Submitted events → the scoring service → scored events; return rate, p50 and p99 (ms)."""
+    model, rng = shipped_edition("2.0.0"), random.Random(11)
+    app = create_app(_settings(target))
     async with app.router.lifespan_context(app):
         published = ModelPublished.of(model, at=datetime.now(UTC))
         warm = _submitted(model, rng)
@@ -188,15 +230,30 @@ async def _run(events: int, echo: Callable[[str], None]) -> None:
         f" goal ≥ {BATCH_GOAL:,}): 1,000,000 in chunks of 100,000"
     )
     with bench_target() as target:
-        echo(f"  on {target.description}")
-        broker = await measure_broker(target, events)
-        echo(f"  broker alone      {broker.rate:10,.0f} events/s (aiokafka produce → consume)")
-        rate, p50, p99 = await measure_pipeline(target, events)
-        echo(
-            f"  pipeline          {rate:10,.0f} diagnostics/s submitted → scored"
-            f"   p50 {p50:,.0f} ms   p99 {p99:,.0f} ms"
-        )
-        echo(f"  ratio             pipeline/broker {rate / broker.rate:.4f}")
+        await on_stack(target, events, echo)
+
+
+async def on_stack(target: BenchTarget, events: int, echo: Callable[[str], None]) -> None:
+    """Measure the broker alone, the database alone, then the pipeline; print each and the ratios."""
+    echo(f"  on {target.description}")
+    broker = await measure_broker(target, events)
+    echo(f"  broker alone      {broker.rate:10,.0f} events/s (aiokafka produce → consume)")
+    size = _settings(target).consumer_batch_size
+    database = await measure_database(target, events, batch=size)
+    echo(
+        f"  database alone    {database.per_second:10,.0f} diagnostics/s: scorecards, processed keys"
+        f" and outbox rows, {size} per transaction"
+    )
+    rate, p50, p99 = await measure_pipeline(target, events)
+    echo(
+        f"  pipeline          {rate:10,.0f} diagnostics/s submitted → scored"
+        f"   p50 {p50:,.0f} ms   p99 {p99:,.0f} ms"
+    )
+    ratio = database.ratio(rate)
+    echo(
+        f"  ratio             pipeline/database {ratio:.2f} (goal ≥ {RATIO_GOAL:.2f}:"
+        f" {verdict(ratio >= RATIO_GOAL)})   pipeline/broker {rate / broker.rate:.4f}"
+    )
 
 
 def run_scoring_bench(*, events: int, echo: Callable[[str], None]) -> None:

@@ -13,6 +13,7 @@ from services.assessment.adapters.unit_of_work import MongoAssessmentUnitOfWork,
 from services.assessment.entrypoints.consumers import subscription
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer.accounts import key_is_revoked
+from services.assessment.service_layer.answers import QuestionnaireCache
 from services.assessment.service_layer.catalogue import ModelCache, load_shipped_editions
 from services.assessment.service_layer.diagnostics import respondent_is_revoked
 from services.assessment.service_layer.unit_of_work import AssessmentUnitOfWork
@@ -51,6 +52,7 @@ class Dependencies:
     scheduler_metrics: SchedulerMetrics
     runtime: Runtime
     models: ModelCache
+    questionnaires: QuestionnaireCache
     issuer: TokenIssuer
     access: Access
 
@@ -123,6 +125,7 @@ def bootstrap(settings: AssessmentSettings) -> Dependencies:
         scheduler_metrics=SchedulerMetrics(registry),
         runtime=runtime,
         models=ModelCache(),
+        questionnaires=QuestionnaireCache(),
         issuer=issuer,
         access=Access(verifier, _Revocations(runtime)),
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
-from dimm.bench.scoring import measure_pipeline
+from dimm.bench.scoring import measure_database, measure_pipeline, on_stack
 from dimm.bench.stack import BenchTarget
 from tests.stack import Backend
 
@@ -23,3 +24,19 @@ class TestScoringBenchmark:
             rate, p50, p99 = await asyncio.wait_for(measure_pipeline(target, EVENTS), PATIENCE_SECONDS)
             assert rate > 0
             assert 0 <= p50 <= p99
+
+
+class TestDatabaseAlone:
+    async def test_every_submission_is_written_in_batches(self, backend: Backend) -> None:
+        target = BenchTarget(backend.kafka_bootstrap_servers, backend.mongodb_url, "test backend")
+        rate = await measure_database(target, 25, batch=10)
+        assert rate.operations == 25
+        assert rate.per_second > 0
+
+    async def test_the_run_prints_the_pipeline_against_the_database(self, backend: Backend) -> None:
+        target = BenchTarget(backend.kafka_bootstrap_servers, backend.mongodb_url, "test backend")
+        lines: list[str] = []
+        await asyncio.wait_for(on_stack(target, EVENTS, lines.append), PATIENCE_SECONDS)
+        [ratio] = [line for line in lines if "ratio" in line]
+        assert re.search(r"pipeline/database \d+\.\d\d \(goal ≥ 0\.50: (met|NOT met)\)", ratio), ratio
+        assert any("database alone" in line for line in lines)

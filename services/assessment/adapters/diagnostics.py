@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.errors import DocumentTooLarge, WriteError
 
+from services.assessment.adapters.legacy_answers import move_legacy_answers
 from services.assessment.domain.answers import Answer, Evidence, StoredAnswer
 from services.assessment.domain.consolidation import ScopedIndicator
 from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent, Validation
+from shared.errors import InvalidInput
 from shared.mongo import Database
 from shared.mongo_unit_of_work import SessionSource
+
+logger = logging.getLogger(__name__)
+
+#: The diagnostic without its answers: what every read of the diagnostic itself needs.
+WITHOUT_ANSWERS = {"answers": 0}
+#: Server codes of a document that would grow past the BSON limit (too large, update result too large).
+TOO_LARGE = frozenset({10334, 17419, 17420})
 
 
 def _state(d: Diagnostic) -> dict[str, Any]:
@@ -81,13 +92,9 @@ def _diagnostic_from_document(doc: dict[str, Any]) -> Diagnostic:
 
 
 def _answer_to_document(a: StoredAnswer) -> dict[str, Any]:
+    """Return an answer as kept in its diagnostic, under answers.<respondent>.<indicator>."""
     criteria = a.answer.criteria_met
     return {
-        "_id": f"{a.diagnostic_id}:{a.answer.respondent_id}:{a.answer.indicator}",
-        "diagnostic_id": a.diagnostic_id,
-        "account_id": a.account_id,
-        "respondent_id": a.answer.respondent_id,
-        "indicator": a.answer.indicator,
         "level": a.answer.level,
         "not_applicable": a.answer.not_applicable,
         "criteria_met": list(criteria) if criteria is not None else None,
@@ -97,18 +104,20 @@ def _answer_to_document(a: StoredAnswer) -> dict[str, Any]:
     }
 
 
-def _answer_from_document(doc: dict[str, Any]) -> StoredAnswer:
+def _answer_from_document(
+    diagnostic_id: str, account_id: str, respondent_id: str, indicator: str, doc: dict[str, Any]
+) -> StoredAnswer:
     criteria = doc.get("criteria_met")
     answer = Answer(
-        respondent_id=doc["respondent_id"],
-        indicator=doc["indicator"],
+        respondent_id=respondent_id,
+        indicator=indicator,
         level=doc["level"],
         not_applicable=doc["not_applicable"],
         criteria_met=tuple(criteria) if criteria is not None else None,
         comment=doc.get("comment", ""),
     )
     evidence = tuple(Evidence(**e) for e in doc.get("evidence", []))
-    return StoredAnswer(doc["diagnostic_id"], doc["account_id"], answer, evidence, doc["updated_at"])
+    return StoredAnswer(diagnostic_id, account_id, answer, evidence, doc["updated_at"])
 
 
 class MongoDiagnosticRepository:
@@ -139,14 +148,23 @@ class MongoDiagnosticRepository:
     async def get(self, account_id: str, diagnostic_id: str) -> Diagnostic | None:
         """Return one of the account's diagnostics."""
         doc = await self._collection.find_one(
-            {"_id": diagnostic_id, "account_id": account_id}, session=self._source.session
+            {"_id": diagnostic_id, "account_id": account_id}, WITHOUT_ANSWERS, session=self._source.session
         )
         return _diagnostic_from_document(doc) if doc else None
+
+    async def respondents(self, account_id: str, diagnostic_id: str) -> tuple[Respondent, ...] | None:
+        """Return the respondents of one of the account's diagnostics (None: no such diagnostic)."""
+        doc = await self._collection.find_one(
+            {"_id": diagnostic_id, "account_id": account_id}, {"respondents": 1}, session=self._source.session
+        )
+        return tuple(Respondent(**r) for r in doc.get("respondents", [])) if doc else None
 
     async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""
         cursor = self._collection.find(
-            {"account_id": account_id, "organisation_id": organisation_id}, session=self._source.session
+            {"account_id": account_id, "organisation_id": organisation_id},
+            WITHOUT_ANSWERS,
+            session=self._source.session,
         ).sort("opened_at", ASCENDING)
         return [_diagnostic_from_document(doc) async for doc in cursor]
 
@@ -188,32 +206,73 @@ class MongoDiagnosticRepository:
 
 
 class MongoAnswerRepository:
-    """Store respondents' answers, one document per respondent and indicator."""
+    """Respondents' answers, kept in their diagnostic's document: one write checks and stores them.
+
+    Under `answers.<respondent>.<indicator>`, so the write that stores an answer is the one that
+    checks the diagnostic is still a draft and the respondent still active, and a submission's
+    transaction, which writes that document too, can never miss an answer written beside it.
+    """
 
     def __init__(self, db: Database, source: SessionSource) -> None:
-        self._collection = db["answers"]
+        self._diagnostics = db["diagnostics"]
+        # Where versions before the answers moved into their diagnostic kept them, one document each.
+        self._legacy = db["answers"]
         self._source = source
 
     async def ensure_indexes(self) -> None:
-        """Index answers by diagnostic."""
-        await self._collection.create_index([("diagnostic_id", ASCENDING), ("indicator", ASCENDING)])
+        """Move answers kept one document each by earlier versions into their diagnostics."""
+        moved = await move_legacy_answers(self._legacy, self._diagnostics)
+        if moved:
+            logger.info("moved %d answers into their diagnostics", moved)
 
-    async def put(self, answer: StoredAnswer) -> None:
-        """Store an answer, replacing the respondent's previous one on that indicator."""
-        document = _answer_to_document(answer)
-        await self._collection.replace_one(
-            {"_id": document["_id"]}, document, upsert=True, session=self._source.session
-        )
+    async def record(
+        self,
+        diagnostic_id: str,
+        *,
+        account_id: str,
+        respondent_id: str,
+        answers: Sequence[StoredAnswer],
+        at: datetime,
+    ) -> bool:
+        """Store a respondent's answers in one conditional write; False if the diagnostic refused it."""
+        answered = {f"answers.{respondent_id}.{a.answer.indicator}": _answer_to_document(a) for a in answers}
+        try:
+            result = await self._diagnostics.update_one(
+                {
+                    "_id": diagnostic_id,
+                    "account_id": account_id,
+                    "status": "draft",
+                    "respondents": {"$elemMatch": {"respondent_id": respondent_id, "revoked_at": None}},
+                },
+                # The revision makes every write a real change, as a diagnostic's saves do.
+                {"$set": {**answered, "answered_at": at}, "$inc": {"revision": 1}},
+                session=self._source.session,
+            )
+        except (DocumentTooLarge, WriteError) as exc:
+            if isinstance(exc, WriteError) and exc.code not in TOO_LARGE:
+                raise
+            raise InvalidInput(
+                "These answers would make the diagnostic larger than the database stores (16 MB);"
+                " shorten the comments or the evidence."
+            ) from exc
+        return result.matched_count == 1
 
     async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
         """Return every answer of a diagnostic, by indicator then respondent."""
-        cursor = self._collection.find({"diagnostic_id": diagnostic_id}, session=self._source.session).sort(
-            [("indicator", ASCENDING), ("respondent_id", ASCENDING)]
+        doc = await self._diagnostics.find_one(
+            {"_id": diagnostic_id}, {"account_id": 1, "answers": 1}, session=self._source.session
         )
-        return [_answer_from_document(doc) async for doc in cursor]
+        if doc is None:
+            return []
+        found = [
+            _answer_from_document(diagnostic_id, doc["account_id"], respondent, indicator, answer)
+            for respondent, given in (doc.get("answers") or {}).items()
+            for indicator, answer in given.items()
+        ]
+        return sorted(found, key=lambda a: (a.answer.indicator, a.answer.respondent_id))
 
     async def erase(self, diagnostic_ids: Sequence[str]) -> None:
-        """Delete the answers of these diagnostics."""
-        await self._collection.delete_many(
+        """Delete the answers of these diagnostics (in their documents, they go with them)."""
+        await self._legacy.delete_many(
             {"diagnostic_id": {"$in": list(diagnostic_ids)}}, session=self._source.session
         )

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from services.assessment.domain.accounts import Account, ApiKey
 from services.assessment.domain.answers import StoredAnswer
 from services.assessment.domain.catalogue import Publication, PublishedVersion
-from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent
 from services.assessment.domain.organisations import Organisation
 from services.assessment.domain.partners import Grant, Partner
 from services.assessment.domain.probes import Probe, ProbeAnswer
@@ -173,6 +173,11 @@ class MemoryDiagnosticRepository:
         found = self.items.get(diagnostic_id)
         return _copy(found) if found and found.account_id == account_id else None
 
+    async def respondents(self, account_id: str, diagnostic_id: str) -> tuple[Respondent, ...] | None:
+        """Return the respondents of one of the account's diagnostics (None: no such diagnostic)."""
+        found = self.items.get(diagnostic_id)
+        return found.respondents if found and found.account_id == account_id else None
+
     async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""
         found = [
@@ -228,14 +233,36 @@ class MemoryDiagnosticRepository:
 
 
 class MemoryAnswerRepository:
-    """Answers in a dictionary keyed like the database's."""
+    """Answers in a dictionary keyed by diagnostic, respondent and indicator."""
 
-    def __init__(self) -> None:
+    def __init__(self, diagnostics: MemoryDiagnosticRepository) -> None:
         self.items: dict[tuple[str, str, str], StoredAnswer] = {}
+        self.writes = 0
+        self._diagnostics = diagnostics
 
-    async def put(self, answer: StoredAnswer) -> None:
-        """Store an answer, replacing the respondent's previous one on that indicator."""
-        self.items[(answer.diagnostic_id, answer.answer.respondent_id, answer.answer.indicator)] = answer
+    async def record(
+        self,
+        diagnostic_id: str,
+        *,
+        account_id: str,
+        respondent_id: str,
+        answers: Sequence[StoredAnswer],
+        at: datetime,
+    ) -> bool:
+        """Store a respondent's answers if the diagnostic is a draft of that account and they are active."""
+        self.writes += 1
+        found = self._diagnostics.items.get(diagnostic_id)
+        if (
+            found is None
+            or found.account_id != account_id
+            or found.status != "draft"
+            or found.respondent(respondent_id) is None
+        ):
+            return False
+        for answer in answers:
+            self.items[(diagnostic_id, respondent_id, answer.answer.indicator)] = answer
+        found.answered_at = at
+        return True
 
     async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
         """Return every answer of a diagnostic, by indicator then respondent."""
@@ -361,7 +388,7 @@ class MemoryAssessmentUnitOfWork(MemoryUnitOfWork, AssessmentUnitOfWork):
         self.organisations = MemoryOrganisationRepository()
         self.partners = MemoryPartnerRepository()
         self.diagnostics = MemoryDiagnosticRepository()
-        self.answers = MemoryAnswerRepository()
+        self.answers = MemoryAnswerRepository(self.diagnostics)
         self.models = MemoryModelVersionRepository()
         self.probes = MemoryProbeRepository()
         self.idempotency = MemoryIdempotencyRepository()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from shared.errors import InvalidInput
-from shared.model.schema import Indicator
+from shared.errors import InvalidInput, NotFound
+from shared.model.schema import Indicator, MaturityModel
 
 EvidenceKind = Literal["url", "note"]
 
@@ -91,3 +92,73 @@ class StoredAnswer:
     answer: Answer
     evidence: tuple[Evidence, ...]
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """What a diagnostic asks, frozen when it opens: answers are checked against it alone."""
+
+    diagnostic_id: str
+    account_id: str
+    model_id: str
+    model_version: str
+    codes: frozenset[str]
+
+    def answer(self, respondent_id: str, indicator: Indicator, given: Given, *, at: datetime) -> StoredAnswer:
+        """Take an answer on an indicator of the scope, refusing what the model forbids."""
+        if indicator.code not in self.codes:
+            raise NotFound(f"{indicator.code} is not in this diagnostic's scope.")
+        level = settle(indicator, given)
+        answer = Answer(
+            respondent_id, indicator.code, level, given.not_applicable, given.criteria_met, given.comment
+        )
+        return StoredAnswer(self.diagnostic_id, self.account_id, answer, given.evidence, at)
+
+    def answers(
+        self,
+        respondent_id: str,
+        model: MaturityModel,
+        given: Sequence[tuple[str, Given]],
+        *,
+        at: datetime,
+    ) -> list[StoredAnswer]:
+        """Take many answers at once, or refuse them all naming every refused one by its position."""
+        if not given:
+            raise InvalidInput("Give at least one answer.", errors=[{"path": "answers", "message": "empty"}])
+        taken: list[StoredAnswer] = []
+        errors: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for position, (code, item) in enumerate(given):
+            where = f"answers[{position}]"
+            try:
+                if code in seen:
+                    raise InvalidInput(f"{code} is answered twice.", errors=[_twice(code)])
+                seen.add(code)
+                taken.append(self._take(respondent_id, model, code, item, at=at))
+            except InvalidInput as exc:
+                errors += [_within(where, e) for e in exc.errors] or [{"path": where, "message": exc.detail}]
+        if errors:
+            raise InvalidInput(
+                f"{len(errors)} problem(s) in {len(given)} answers: none was stored.", errors=errors
+            )
+        return taken
+
+    def _take(
+        self, respondent_id: str, model: MaturityModel, code: str, given: Given, *, at: datetime
+    ) -> StoredAnswer:
+        indicator = model.indicator(code) if code in self.codes else None
+        if indicator is None:
+            raise InvalidInput(
+                f"{code} is not in this diagnostic's scope.",
+                errors=[{"path": "indicator", "message": f"{code} is not in this diagnostic's scope"}],
+            )
+        return self.answer(respondent_id, indicator, given, at=at)
+
+
+def _twice(code: str) -> dict[str, Any]:
+    return {"path": "indicator", "message": f"{code} is answered twice in this request"}
+
+
+def _within(where: str, error: dict[str, Any]) -> dict[str, Any]:
+    path = error.get("path")
+    return {**error, "path": f"{where}.{path}" if path else where}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from services.assessment.domain.answers import Answer, Given, StoredAnswer, settle
+from services.assessment.domain.answers import Answer, Given, Questionnaire, StoredAnswer, settle
 from services.assessment.domain.consolidation import (
     Consolidated,
     ScopedIndicator,
@@ -176,18 +176,27 @@ class Diagnostic(Aggregate):
             subject=self.organisation_id,
         )
 
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """Return what never changes once open: account, model version, indicators in scope."""
+        codes = frozenset(i.code for i in self.indicators)
+        return Questionnaire(self.diagnostic_id, self.account_id, self.model_id, self.model_version, codes)
+
+    def ensure_answerable(self, respondent_id: str) -> None:
+        """Refuse answers of a respondent who is not active, or to a diagnostic no longer a draft."""
+        if self.respondent(respondent_id) is None:
+            raise NotFound(f"No active respondent {respondent_id!r}.")
+        self.ensure_draft()
+
     def answer(self, respondent_id: str, indicator: Indicator, given: Given, *, at: datetime) -> StoredAnswer:
         """Take a respondent's answer on an indicator of the scope (draft only)."""
         if self.respondent(respondent_id) is None:
             raise NotFound(f"No active respondent {respondent_id!r}.")
         self.scoped(indicator.code)
-        self.ensure_draft()
-        level = settle(indicator, given)
-        answer = Answer(
-            respondent_id, indicator.code, level, given.not_applicable, given.criteria_met, given.comment
-        )
+        self.ensure_answerable(respondent_id)
+        stored = self.questionnaire.answer(respondent_id, indicator, given, at=at)
         self.answered_at = at
-        return StoredAnswer(self.diagnostic_id, self.account_id, answer, given.evidence, at)
+        return stored
 
     def validate(self, indicator: Indicator, given: Given, *, at: datetime) -> Validation:
         """Set the validated level of an indicator (owner or expert, draft only)."""

@@ -9,9 +9,6 @@ from fastapi.responses import JSONResponse
 
 from services.assessment.entrypoints.dependencies import Caller, Deps, Models, UoW
 from services.assessment.entrypoints.diagnostic_schemas import (
-    AnswerBody,
-    AnswerList,
-    AnswerView,
     DiagnosticCreate,
     DiagnosticList,
     DiagnosticSummary,
@@ -158,40 +155,6 @@ async def invite(
 async def revoke_respondent(diagnostic_id: str, respondent_id: str, caller: Caller, uow: UoW) -> None:
     """Withdraw a respondent's access; their answers stay."""
     await cases.revoke_respondent(caller, diagnostic_id, respondent_id, uow=uow)
-
-
-@router.put(
-    "/diagnostics/{diagnostic_id}/respondents/{respondent_id}/answers/{code}",
-    response_model=AnswerView,
-    responses=_PROBLEM,
-    operation_id="saveAnswer",
-)
-async def put_answer(
-    diagnostic_id: str,
-    respondent_id: str,
-    code: str,
-    body: AnswerBody,
-    caller: Caller,
-    uow: UoW,
-    models: Models,
-) -> AnswerView:
-    """Record a respondent's answer on an indicator (idempotent); criteria met give the level cumulatively."""
-    stored = await cases.put_answer(
-        caller, diagnostic_id, respondent_id, code, body.to_given(), uow=uow, models=models
-    )
-    return AnswerView.of(stored)
-
-
-@router.get(
-    "/diagnostics/{diagnostic_id}/answers",
-    response_model=AnswerList,
-    responses=_PROBLEM,
-    operation_id="listAnswers",
-)
-async def list_answers(diagnostic_id: str, caller: Caller, uow: UoW) -> AnswerList:
-    """List the answers (a respondent sees their own)."""
-    answers = await cases.answers_seen_by(caller, diagnostic_id, uow=uow)
-    return AnswerList(answers=[AnswerView.of(a) for a in answers])
 
 
 @router.put(

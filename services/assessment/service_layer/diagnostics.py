@@ -42,12 +42,17 @@ async def open_diagnostic(
     return diagnostic
 
 
-async def load(principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork) -> Diagnostic:
-    """Return a diagnostic the caller may see: its account's, or the one a respondent was invited to."""
+def may_see(principal: Principal, diagnostic_id: str) -> None:
+    """Refuse a respondent another diagnostic than theirs, and a token without diagnostics:read."""
     if principal.is_respondent and principal.diagnostic_id != diagnostic_id:
         raise NotFound(f"No diagnostic {diagnostic_id!r}.")
     if not principal.is_respondent:
         principal.require("diagnostics:read")
+
+
+async def load(principal: Principal, diagnostic_id: str, *, uow: AssessmentUnitOfWork) -> Diagnostic:
+    """Return a diagnostic the caller may see: its account's, or the one a respondent was invited to."""
+    may_see(principal, diagnostic_id)
     diagnostic = await uow.diagnostics.get(principal.account_id, diagnostic_id)
     if diagnostic is None:
         raise NotFound(f"No diagnostic {diagnostic_id!r}.")
@@ -154,9 +159,11 @@ async def respondent_is_revoked(principal: Principal, *, uow: AssessmentUnitOfWo
     """Tell whether the respondent behind a respondent token was revoked from its diagnostic."""
     if principal.respondent_id is None or principal.diagnostic_id is None:
         return False
-    diagnostic = await uow.diagnostics.get(principal.account_id, principal.diagnostic_id)
+    respondents = await uow.diagnostics.respondents(principal.account_id, principal.diagnostic_id)
     # A diagnostic gone (erased) answers 404 where it is read; only a revocation is a 401.
-    return diagnostic is not None and diagnostic.respondent(principal.respondent_id) is None
+    return respondents is not None and not any(
+        r.respondent_id == principal.respondent_id and r.revoked_at is None for r in respondents
+    )
 
 
 async def _indicator(
@@ -168,36 +175,6 @@ async def _indicator(
     if indicator is None:
         raise NotFound(f"{code} is not in {model.ref}.")
     return indicator
-
-
-@transactional
-async def put_answer(
-    principal: Principal,
-    diagnostic_id: str,
-    respondent_id: str,
-    code: str,
-    given: Given,
-    *,
-    uow: AssessmentUnitOfWork,
-    models: ModelCache,
-) -> StoredAnswer:
-    """Record a respondent's answer (idempotent), only while the diagnostic is a draft."""
-    if principal.is_respondent and principal.respondent_id != respondent_id:
-        raise Forbidden("A respondent may only give their own answers.")
-    if not principal.is_respondent:
-        principal.require("diagnostics:write")
-    async with uow:
-        diagnostic = await load(principal, diagnostic_id, uow=uow)
-        if diagnostic.respondent(respondent_id) is None:
-            raise NotFound(f"No active respondent {respondent_id!r}.")
-        stored = diagnostic.answer(
-            respondent_id, await _indicator(diagnostic, code, uow, models), given, at=utc_now()
-        )
-        # Written only if still a draft, in the transaction that checked it: submission cannot miss it.
-        await _save(diagnostic, uow)
-        await uow.answers.put(stored)
-        await uow.commit()
-    return stored
 
 
 @transactional

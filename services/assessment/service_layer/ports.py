@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from services.assessment.domain.accounts import Account, ApiKey
 from services.assessment.domain.answers import StoredAnswer
 from services.assessment.domain.catalogue import Publication, PublishedVersion
-from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus
+from services.assessment.domain.diagnostics import Diagnostic, DiagnosticStatus, Respondent
 from services.assessment.domain.organisations import Organisation
 from services.assessment.domain.partners import Grant, Partner
 from services.assessment.domain.probes import Probe
@@ -99,6 +99,9 @@ class DiagnosticRepository(Protocol):
     async def for_organisation(self, account_id: str, organisation_id: str) -> list[Diagnostic]:
         """List an organisation's diagnostics, oldest first."""
 
+    async def respondents(self, account_id: str, diagnostic_id: str) -> tuple[Respondent, ...] | None:
+        """Return the respondents of one of the account's diagnostics (None: no such diagnostic)."""
+
     async def save(self, diagnostic: Diagnostic, *, expected_status: DiagnosticStatus) -> bool:
         """Store a diagnostic's new state if its status is still the expected one."""
 
@@ -125,8 +128,20 @@ class SubmissionResender(Protocol):
 class AnswerRepository(Protocol):
     """Respondents' answers, one per respondent and indicator."""
 
-    async def put(self, answer: StoredAnswer) -> None:
-        """Store an answer, replacing the respondent's previous one on that indicator."""
+    async def record(
+        self,
+        diagnostic_id: str,
+        *,
+        account_id: str,
+        respondent_id: str,
+        answers: Sequence[StoredAnswer],
+        at: datetime,
+    ) -> bool:
+        """Store a respondent's answers (replacing theirs on those indicators) in one conditional write.
+
+        Only while the diagnostic is a draft of that account and the respondent is active; False, with
+        nothing stored, otherwise.
+        """
 
     async def of(self, diagnostic_id: str) -> list[StoredAnswer]:
         """Return every answer of a diagnostic, by indicator then respondent."""

@@ -15,7 +15,8 @@ from shared.mongo_unit_of_work import SessionSource
 _FIELDS = tuple(f.name for f in fields(ScoredDiagnostic) if f.init and f.name != "diagnostic_id")
 
 
-def _to_document(scored: ScoredDiagnostic) -> dict[str, Any]:
+def scorecard_document(scored: ScoredDiagnostic) -> dict[str, Any]:
+    """Return the stored document of a scored diagnostic."""
     document = {name: getattr(scored, name) for name in _FIELDS}
     document["_id"] = scored.diagnostic_id
     document["not_applicable"] = list(scored.not_applicable)
@@ -52,7 +53,7 @@ class MongoScorecardRepository:
 
     async def add(self, scored: ScoredDiagnostic) -> None:
         """Store a scored diagnostic."""
-        await self._collection.insert_one(_to_document(scored), session=self._source.session)
+        await self._collection.insert_one(scorecard_document(scored), session=self._source.session)
 
     async def get(self, account_id: str, diagnostic_id: str) -> ScoredDiagnostic | None:
         """Return one of the account's scored diagnostics."""

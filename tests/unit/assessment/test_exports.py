@@ -10,7 +10,7 @@ import pytest
 from services.assessment.adapters.memory import MemoryAssessmentUnitOfWork
 from services.assessment.domain.answers import Evidence, Given
 from services.assessment.entrypoints.exports import export_csv, export_json
-from services.assessment.service_layer import diagnostics, organisations
+from services.assessment.service_layer import answers, diagnostics, organisations
 from services.assessment.service_layer.catalogue import ModelCache
 from tests.unit.assessment.given import ISSUER, ORGANISATION, OWNER, as_respondent
 
@@ -43,7 +43,7 @@ async def _two_respondents(uow: MemoryAssessmentUnitOfWork, models: ModelCache) 
             ttl=timedelta(days=1),
         )
         given = Given(level=2, comment=comment, evidence=(Evidence("url", url),))
-        await diagnostics.put_answer(
+        await answers.put_answer(
             OWNER, diagnostic.diagnostic_id, respondent.respondent_id, "SP1", given, uow=uow, models=models
         )
         ids.append(respondent.respondent_id)

@@ -14,6 +14,7 @@ from services.assessment.domain.probes import Probe
 from services.assessment.metrics import AssessmentMetrics
 from services.assessment.service_layer import (
     accounts,
+    answers,
     catalogue,
     diagnostics,
     organisations,
@@ -86,7 +87,7 @@ async def _answer_all(
     uow: MemoryAssessmentUnitOfWork, models: ModelCache, diagnostic_id: str, respondent: str
 ) -> None:
     for code in SME_PROFILE:
-        await diagnostics.put_answer(
+        await answers.put_answer(
             _owner(), diagnostic_id, respondent, code, Given(level=2), uow=uow, models=models
         )
 
@@ -176,7 +177,7 @@ class TestDiagnostics:
         await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
         before = dict(uow.answers.items)
         with pytest.raises(Conflict):
-            await diagnostics.put_answer(
+            await answers.put_answer(
                 _owner(), diagnostic_id, respondent, "SP1", Given(level=5), uow=uow, models=models
             )
         assert uow.answers.items == before
@@ -189,7 +190,7 @@ class TestDiagnostics:
         sp1 = shipped_edition("2.0.0").indicator("SP1")
         assert sp1 is not None
         ticked = (*(c.id for c in sp1.levels[0].criteria), sp1.levels[1].criteria[0].id)
-        await diagnostics.put_answer(
+        await answers.put_answer(
             _owner(), diagnostic_id, respondent, "SP1", Given(criteria_met=ticked), uow=uow, models=models
         )
         await diagnostics.submit(_owner(), diagnostic_id, uow=uow)
@@ -268,7 +269,7 @@ class TestDiagnostics:
             respondent_id=respondent,
         )
         with pytest.raises(Forbidden):
-            await diagnostics.put_answer(
+            await answers.put_answer(
                 as_respondent, diagnostic_id, "rsp_other", "SP1", Given(level=1), uow=uow, models=models
             )
         with pytest.raises(Forbidden):

@@ -178,3 +178,35 @@ class TestPartnerTokens:
             token = issuer.issue(principal, ttl=timedelta(minutes=5))
             with pytest.raises(Forbidden):
                 await self._access(issuer).authenticate(token, partner_route=True)
+
+
+class _RespondentRevoked(_NothingRevoked):
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def is_respondent_revoked(self, principal: Principal) -> bool:
+        self.reads += 1
+        return True
+
+
+class TestRespondentRevocation:
+    def _token(self, issuer: TokenIssuer) -> str:
+        respondent = Principal(
+            "acc_1", frozenset({"respondent"}), "free", "j", diagnostic_id="dg_1", respondent_id="rsp_1"
+        )
+        return issuer.issue(respondent, ttl=timedelta(minutes=5))
+
+    @pytest.mark.asyncio
+    async def test_a_revoked_respondent_is_refused(self) -> None:
+        issuer = _issuer()
+        access = Access(TokenVerifier([issuer.public_key], issuer="dimm"), _RespondentRevoked())
+        with pytest.raises(Unauthorized, match="revoked"):
+            await access.authenticate(self._token(issuer))
+
+    @pytest.mark.asyncio
+    async def test_a_route_whose_own_write_checks_the_respondent_skips_the_read(self) -> None:
+        issuer, revocations = _issuer(), _RespondentRevoked()
+        access = Access(TokenVerifier([issuer.public_key], issuer="dimm"), revocations)
+        principal = await access.authenticate(self._token(issuer), respondent_checked_by_route=True)
+        assert principal.respondent_id == "rsp_1"
+        assert revocations.reads == 0
